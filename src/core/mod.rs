@@ -1,0 +1,9 @@
+//! Domain model and pure state machines: no tokio, no ratatui, no filesystem.
+
+pub mod agent;
+pub mod event;
+pub mod ids;
+pub mod layout;
+pub mod permission;
+pub mod time;
+pub mod transcript;

@@ -1,0 +1,348 @@
+//! The engine's public surface: commands in, events out, and the handle that sends commands.
+
+use crate::core::agent::{AgentRecord, SpawnOptions};
+use crate::core::ids::{AgentId, RequestId};
+use crate::core::permission::{Decision, PermissionRequest};
+use crate::core::transcript::{NoticeLevel, TranscriptEntry};
+use std::path::PathBuf;
+use tokio::sync::{mpsc, oneshot};
+
+/// How to start the Claude Code CLI (or a stand-in speaking its protocol).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaudeCommand {
+    /// The executable.
+    pub program: PathBuf,
+    /// Arguments placed before the CLI flags (used to run `patchfeld fake-agent …`).
+    pub prefix_args: Vec<String>,
+    /// Extra environment for every child.
+    pub env: Vec<(String, String)>,
+}
+
+impl ClaudeCommand {
+    /// The plain `claude` executable at `program`.
+    pub fn plain(program: impl Into<PathBuf>) -> Self {
+        Self {
+            program: program.into(),
+            prefix_args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+}
+
+/// Errors the engine reports to a caller. Messages are shown to users and to the model as-is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// No agent has that id or name.
+    #[error("unknown agent '{query}'; known agents: {known}")]
+    UnknownAgent {
+        /// What was asked for.
+        query: String,
+        /// Known names (comma separated) or "none".
+        known: String,
+    },
+    /// Several agents share that name.
+    #[error("the name '{name}' is ambiguous ({ids}); use an id")]
+    AmbiguousName {
+        /// The name.
+        name: String,
+        /// Matching ids.
+        ids: String,
+    },
+    /// A live agent already has that name.
+    #[error("an agent named '{0}' is already live; choose another name")]
+    NameTaken(String),
+    /// The request is not (or no longer) pending.
+    #[error("no pending request '{request_id}' for agent '{agent}'")]
+    UnknownRequest {
+        /// Agent.
+        agent: String,
+        /// Request id.
+        request_id: String,
+    },
+    /// The agent cannot be resumed (no session id recorded).
+    #[error("agent '{0}' has no session to resume")]
+    NotResumable(String),
+    /// The agent is not running.
+    #[error("agent '{0}' is not running")]
+    NotLive(String),
+    /// Bad arguments.
+    #[error("{0}")]
+    Invalid(String),
+    /// The child process could not be started.
+    #[error("could not start {program}: {reason}")]
+    SpawnFailed {
+        /// Executable.
+        program: String,
+        /// OS error text.
+        reason: String,
+    },
+    /// The engine has shut down.
+    #[error("the engine has stopped")]
+    Stopped,
+}
+
+/// Reply channel for commands that answer.
+pub type Reply<T> = oneshot::Sender<Result<T, EngineError>>;
+
+/// What the UI (or a tool handler) asks the engine to do. Agents are named by id or unique name.
+#[derive(Debug)]
+pub enum EngineCommand {
+    /// Start a new child agent.
+    Spawn {
+        /// Display name.
+        name: String,
+        /// Options, including the first prompt.
+        options: SpawnOptions,
+        /// The new id.
+        reply: Reply<AgentId>,
+    },
+    /// Send a message (queued behind a running turn; resumes a non-live agent first).
+    Send {
+        /// Agent id or name (`orchestrator` for the orchestrator).
+        agent: String,
+        /// The message.
+        text: String,
+        /// Returns as soon as the message is queued.
+        reply: Reply<()>,
+    },
+    /// Interrupt the current turn; queued messages are dropped and their count returned.
+    Interrupt {
+        /// Agent id or name.
+        agent: String,
+        /// Number of dropped queued messages.
+        reply: Reply<usize>,
+    },
+    /// Stop the agent's process.
+    Kill {
+        /// Agent id or name.
+        agent: String,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// Bring a non-live agent back (`--resume`).
+    Resume {
+        /// Agent id or name.
+        agent: String,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// Archive or unarchive.
+    Archive {
+        /// Agent id or name.
+        agent: String,
+        /// New flag.
+        archived: bool,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// Answer a pending permission request.
+    DecidePermission {
+        /// The agent.
+        agent_id: AgentId,
+        /// The request.
+        request_id: RequestId,
+        /// The answer.
+        decision: Decision,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// Answer a pending `ask_orchestrator`.
+    AnswerAsk {
+        /// Agent id or name.
+        agent: String,
+        /// The ask's id.
+        request_id: RequestId,
+        /// The answer text.
+        text: String,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// Stop every child, flush state. Replies when everything is down.
+    Shutdown {
+        /// Done.
+        reply: oneshot::Sender<()>,
+    },
+}
+
+/// What the engine reports. Every variant is a fact; the UI folds them into its state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// An agent's record changed (or appeared). Full snapshot.
+    AgentUpdated(AgentRecord),
+    /// A transcript entry was appended for an agent.
+    Transcript {
+        /// Whose.
+        agent_id: AgentId,
+        /// The entry.
+        entry: TranscriptEntry,
+    },
+    /// An agent waits for a tool permission.
+    PermissionRequested {
+        /// Agent id.
+        agent_id: AgentId,
+        /// Agent name.
+        agent_name: String,
+        /// The request.
+        request: PermissionRequest,
+    },
+    /// A permission request ended (answered, cancelled, timed out).
+    PermissionResolved {
+        /// Agent id.
+        agent_id: AgentId,
+        /// Request id.
+        request_id: RequestId,
+        /// `allowed`, `denied`, `cancelled`, `timed out`, …
+        outcome: String,
+    },
+    /// A child asked the orchestrator a question and is blocked.
+    AskRequested {
+        /// Agent id.
+        agent_id: AgentId,
+        /// Agent name.
+        agent_name: String,
+        /// Ask id (for `respond_to_agent_request`).
+        request_id: RequestId,
+        /// The question.
+        question: String,
+    },
+    /// An ask ended; `answer` is `None` on timeout or cancellation.
+    AskResolved {
+        /// Agent id.
+        agent_id: AgentId,
+        /// Ask id.
+        request_id: RequestId,
+        /// The answer given.
+        answer: Option<String>,
+    },
+    /// A child notified the orchestrator.
+    Notified {
+        /// Agent id.
+        agent_id: AgentId,
+        /// Agent name.
+        agent_name: String,
+        /// The message.
+        message: String,
+    },
+    /// An app-level notice (a file moved aside, the CLI missing, …).
+    Notice {
+        /// Severity.
+        level: NoticeLevel,
+        /// Text.
+        text: String,
+    },
+}
+
+/// Cloneable sender of engine commands, with one async method per command.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    tx: mpsc::UnboundedSender<EngineCommand>,
+}
+
+impl EngineHandle {
+    /// Wrap a command sender (the engine task owns the receiver).
+    pub fn new(tx: mpsc::UnboundedSender<EngineCommand>) -> Self {
+        Self { tx }
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> EngineCommand) -> Result<T, EngineError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(make(reply))
+            .map_err(|_| EngineError::Stopped)?;
+        rx.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Spawn a child agent.
+    pub async fn spawn(&self, name: String, options: SpawnOptions) -> Result<AgentId, EngineError> {
+        self.ask(|reply| EngineCommand::Spawn {
+            name,
+            options,
+            reply,
+        })
+        .await
+    }
+
+    /// Send a message to an agent (by id or name).
+    pub async fn send(&self, agent: &str, text: String) -> Result<(), EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::Send { agent, text, reply })
+            .await
+    }
+
+    /// Interrupt an agent; returns how many queued messages were dropped.
+    pub async fn interrupt(&self, agent: &str) -> Result<usize, EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::Interrupt { agent, reply })
+            .await
+    }
+
+    /// Kill an agent.
+    pub async fn kill(&self, agent: &str) -> Result<(), EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::Kill { agent, reply }).await
+    }
+
+    /// Resume a non-live agent.
+    pub async fn resume(&self, agent: &str) -> Result<(), EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::Resume { agent, reply })
+            .await
+    }
+
+    /// Archive or unarchive.
+    pub async fn archive(&self, agent: &str, archived: bool) -> Result<(), EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::Archive {
+            agent,
+            archived,
+            reply,
+        })
+        .await
+    }
+
+    /// Answer a permission request.
+    pub async fn decide(
+        &self,
+        agent_id: AgentId,
+        request_id: RequestId,
+        decision: Decision,
+    ) -> Result<(), EngineError> {
+        self.ask(|reply| EngineCommand::DecidePermission {
+            agent_id,
+            request_id,
+            decision,
+            reply,
+        })
+        .await
+    }
+
+    /// Answer an `ask_orchestrator`.
+    pub async fn answer(
+        &self,
+        agent: &str,
+        request_id: RequestId,
+        text: String,
+    ) -> Result<(), EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::AnswerAsk {
+            agent,
+            request_id,
+            text,
+            reply,
+        })
+        .await
+    }
+
+    /// Stop everything; resolves when children are gone and state is saved.
+    pub async fn shutdown(&self) {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(EngineCommand::Shutdown { reply }).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// Post a command without waiting (fire and forget; the reply is dropped).
+    pub fn post(&self, cmd: EngineCommand) -> Result<(), EngineError> {
+        self.tx.send(cmd).map_err(|_| EngineError::Stopped)
+    }
+}

@@ -1,0 +1,1 @@
+//! Persistence: paths, atomic writes, versioned JSON / JSONL files, corrupt-file handling.

@@ -1,0 +1,1 @@
+//! The terminal UI: event loop, app state, widgets, rendering.
