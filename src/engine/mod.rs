@@ -3,5 +3,10 @@
 //! `EngineHandle` and the event channel.
 
 pub mod api;
+pub mod child_tools;
+pub mod inbox;
+pub mod manager;
+pub mod orchestrator;
 
 pub use api::*;
+pub use manager::{EngineConfig, start};
