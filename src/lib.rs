@@ -4,10 +4,12 @@
 //! (agent actor) ← `ui` (terminal). `store` is persistence; `fake_agent` is the scripted
 //! stand-in for the CLI used by tests and `--demo`.
 
+// pub mod app; (enabled once ui::run and the demo scenario exist)
 pub mod claude;
 pub mod cli;
 pub mod core;
 pub mod engine;
 pub mod fake_agent;
+pub mod history;
 pub mod store;
 pub mod ui;

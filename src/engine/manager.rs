@@ -111,6 +111,8 @@ struct Live {
     has_state_signal: bool,
     /// Error text of the last result of the current turn.
     last_error: Option<String>,
+    /// We asked for an interrupt: the aborted turn's error result is not a failure.
+    interrupting: bool,
     inbox: Inbox,
     stderr: VecDeque<String>,
     server: &'static str,
@@ -434,6 +436,7 @@ impl Manager {
                         busy: false,
                         has_state_signal: false,
                         last_error: None,
+                        interrupting: false,
                         inbox: Inbox::default(),
                         stderr: VecDeque::new(),
                         server,
@@ -517,6 +520,7 @@ impl Manager {
         };
         let dropped = live.queue.len();
         live.queue.clear();
+        live.interrupting = live.busy;
         let _ = live.child.tx.send(ToChild::Line(wire::control_request(
             &control::next_request_id(),
             control::interrupt(),
@@ -809,6 +813,7 @@ impl Manager {
             return;
         };
         live.busy = false;
+        live.interrupting = false;
         let error = live.last_error.take();
         let next = live.queue.pop_front();
         self.apply_state(id, StateInput::WentIdle { error: error.clone() });
@@ -837,7 +842,9 @@ impl Manager {
         self.dirty.insert(id.clone());
         let has_signal = match self.live.get_mut(id) {
             Some(live) => {
-                live.last_error = o.is_error.then(|| o.text.clone());
+                // An interrupt we asked for ends the turn with an error result; that is the
+                // user's choice, not a failure.
+                live.last_error = (o.is_error && !live.interrupting).then(|| o.text.clone());
                 live.has_state_signal
             }
             None => true,

@@ -1,1 +1,107 @@
 //! The terminal UI: event loop, app state, widgets, rendering.
+
+pub(crate) mod app;
+pub(crate) mod app_event;
+pub(crate) mod event_loop;
+pub(crate) mod layout;
+pub(crate) mod render;
+pub(crate) mod terminal;
+pub(crate) mod widgets;
+
+#[cfg(test)]
+mod tests;
+
+use crate::engine::{EngineEvent, EngineHandle};
+use anyhow::Context as _;
+use app::{App, AppInit};
+use app_event::AppEvent;
+use event_loop::{LoopIo, run_loop};
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+
+/// Everything the UI needs from `main`: the engine, what is known at boot, and the layout.
+pub struct UiBoot {
+    /// Sends commands (spawn/send/interrupt/decide…).
+    pub engine: EngineHandle,
+    /// The engine's events.
+    pub events: mpsc::UnboundedReceiver<EngineEvent>,
+    /// Agents known at boot (history plus the orchestrator).
+    pub agents: Vec<crate::core::agent::AgentRecord>,
+    /// The workspace; its active tab is shown.
+    pub workspace: crate::core::layout::Workspace,
+    /// Startup warnings (e.g. a corrupt file moved aside), shown as toasts and in the feed.
+    pub notices: Vec<String>,
+    /// The project directory.
+    pub cwd: PathBuf,
+    /// Permission prompts are bypassed (shown as a badge).
+    pub bypass: bool,
+}
+
+/// Run the full-screen TUI until the user quits (or SIGTERM/SIGHUP arrives), then shut the
+/// engine down. The terminal is restored on every path.
+pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
+    let UiBoot {
+        engine,
+        events,
+        agents,
+        workspace,
+        notices,
+        cwd,
+        bypass,
+    } = boot;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let mut app = App::new(AppInit {
+        agents,
+        workspace,
+        notices,
+        cwd_display: render::format::tilde(&cwd, home.as_deref()),
+        bypass,
+        now: crate::core::time::now(),
+        tz: jiff::tz::TimeZone::system(),
+    });
+    let (post_tx, posts) = mpsc::unbounded_channel();
+    let signals = spawn_signal_task(post_tx.clone());
+    let result = async {
+        let mut guard = terminal::TerminalGuard::enter().context("could not set up the terminal")?;
+        let io = LoopIo {
+            input: crossterm::event::EventStream::new(),
+            engine_events: events,
+            posts,
+            post_tx,
+        };
+        run_loop(guard.terminal(), &mut app, &engine, io).await
+    }
+    .await;
+    // The guard is gone here: the terminal is back before children are stopped.
+    if let Some(task) = signals {
+        task.abort();
+    }
+    engine.shutdown().await;
+    result
+}
+
+/// Turn SIGTERM / SIGHUP into `AppEvent::Quit`, so the normal shutdown path runs.
+fn spawn_signal_task(tx: mpsc::UnboundedSender<AppEvent>) -> Option<tokio::task::JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot watch SIGTERM: {e}");
+            return None;
+        }
+    };
+    let mut hup = match signal(SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot watch SIGHUP: {e}");
+            return None;
+        }
+    };
+    Some(tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: quitting"),
+            _ = hup.recv() => tracing::info!("SIGHUP: quitting"),
+        }
+        let _ = tx.send(AppEvent::Quit);
+    }))
+}

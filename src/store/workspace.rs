@@ -1,0 +1,119 @@
+//! `workspace.json`: the project's tabs and layouts; loaded at boot, seeded on first launch.
+
+use crate::core::layout::Workspace;
+use crate::store::atomic::write_json_atomic;
+use crate::store::paths::ProjectPaths;
+use crate::store::{LoadOutcome, StoreError, check_version, corrupt_notice, load_with};
+
+/// Current `workspace.json` format version.
+pub const WORKSPACE_VERSION: u32 = 1;
+
+/// Parse `workspace.json` content (version 1, at least one tab).
+pub fn parse_workspace(bytes: &[u8]) -> Result<Workspace, String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    check_version(&value, u64::from(WORKSPACE_VERSION))?;
+    let ws: Workspace = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    if ws.tabs.is_empty() {
+        return Err("it has no tabs".to_owned());
+    }
+    Ok(ws)
+}
+
+/// Load `workspace.json`, or seed the default dashboard and write it (first launch). A corrupt
+/// file is moved aside and replaced by the seed, with a notice naming the backup.
+pub fn load_or_seed_workspace(paths: &ProjectPaths) -> (Workspace, Vec<String>) {
+    let path = paths.workspace();
+    let mut notices = Vec::new();
+    let write_seed = match load_with(&path, parse_workspace) {
+        LoadOutcome::Loaded(ws) => return (ws, notices),
+        LoadOutcome::Missing => true,
+        LoadOutcome::MovedAside { backup, error } => {
+            notices.push(corrupt_notice(&path, &backup, &error));
+            true
+        }
+        LoadOutcome::Stuck { error } => {
+            // Leave the unusable file alone: overwriting it would destroy the only copy.
+            notices.push(format!(
+                "{} could not be loaded ({error}); using the default workspace without saving it",
+                path.display()
+            ));
+            false
+        }
+    };
+    let seed = Workspace::seed();
+    if write_seed && let Err(e) = save_workspace(paths, &seed) {
+        notices.push(format!("the default workspace could not be saved: {e}"));
+    }
+    (seed, notices)
+}
+
+/// Write `workspace.json` atomically.
+pub fn save_workspace(paths: &ProjectPaths, ws: &Workspace) -> Result<(), StoreError> {
+    write_json_atomic(&paths.workspace(), ws)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_launch_seeds_and_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = ProjectPaths::new(dir.path());
+        let (ws, notices) = load_or_seed_workspace(&paths);
+        assert_eq!(ws, Workspace::seed());
+        assert!(notices.is_empty(), "{notices:?}");
+        let text = std::fs::read_to_string(paths.workspace()).unwrap();
+        assert!(text.contains("\"version\": 1"), "{text}");
+        assert_eq!(parse_workspace(text.as_bytes()).unwrap(), ws);
+    }
+
+    #[test]
+    fn saved_workspace_is_loaded_not_reseeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = ProjectPaths::new(dir.path());
+        let mut ws = Workspace::seed();
+        ws.tabs[0].title = "mine".into();
+        ws.active_theme = Some("dark".into());
+        save_workspace(&paths, &ws).unwrap();
+        let (loaded, notices) = load_or_seed_workspace(&paths);
+        assert_eq!(loaded, ws);
+        assert!(notices.is_empty());
+    }
+
+    #[test]
+    fn corrupt_workspace_is_moved_aside_and_reseeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = ProjectPaths::new(dir.path());
+        std::fs::create_dir_all(paths.dir()).unwrap();
+        let original = br#"{"version":1,"tabs":[],"active":"x"}"#;
+        std::fs::write(paths.workspace(), original).unwrap();
+        let (ws, notices) = load_or_seed_workspace(&paths);
+        assert_eq!(ws, Workspace::seed());
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].contains("no tabs"), "{notices:?}");
+        let backup = std::fs::read_dir(paths.dir())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("workspace.json.corrupt-"))
+            .unwrap();
+        assert!(
+            notices[0].contains(&*backup.to_string_lossy()),
+            "{notices:?}"
+        );
+        assert_eq!(std::fs::read(&backup).unwrap(), original);
+        // The seed replaced it.
+        let (again, n2) = load_or_seed_workspace(&paths);
+        assert_eq!(again, Workspace::seed());
+        assert!(n2.is_empty());
+    }
+
+    #[test]
+    fn missing_version_is_rejected() {
+        let mut v = serde_json::to_value(Workspace::seed()).unwrap();
+        v.as_object_mut().unwrap().remove("version");
+        let e = parse_workspace(v.to_string().as_bytes()).unwrap_err();
+        assert!(e.contains("version"), "{e}");
+    }
+}

@@ -1,0 +1,822 @@
+//! App state, `handle(AppEvent)` (the only place UI state changes) and the frame renderer.
+
+use crate::core::agent::{AgentRecord, AgentState};
+use crate::core::ids::{AgentId, RequestId};
+use crate::core::layout::{LayoutSpec, Workspace};
+use crate::core::permission::Decision;
+use crate::core::time::Epoch;
+use crate::core::transcript::{NoticeLevel, TranscriptEntry, TranscriptItem, one_line};
+use crate::engine::EngineEvent;
+use crate::ui::app_event::AppEvent;
+use crate::ui::layout::solve::{solve, visible_panels};
+use crate::ui::render::theme::Theme;
+use crate::ui::render::wrap::truncate;
+use crate::ui::widgets::activity_feed::{ActivityEntry, ActivityFeedView, ActivityKind, ActivityState};
+use crate::ui::widgets::agent_table::{AgentTableState, AgentTableView, visible_agents};
+use crate::ui::widgets::command_bar::CommandBarView;
+use crate::ui::widgets::help::HelpView;
+use crate::ui::widgets::input::{InputOutcome, InputState};
+use crate::ui::widgets::orchestrator_chat::{ChatState, INPUT_ROWS, OrchestratorChatView};
+use crate::ui::widgets::permission_prompt::{PendingPermission, PermissionPromptView};
+use crate::ui::widgets::status_bar::{StatusBarView, StatusTotals};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Widget};
+use std::collections::{HashMap, VecDeque};
+
+/// Transcript entries kept per child agent (the full transcript lives on disk).
+const CHILD_TRANSCRIPT_CAP: usize = 200;
+/// How long a toast stays up, in seconds.
+const TOAST_SECS: f64 = 6.0;
+/// What the user is told when they deny once.
+pub(crate) const DENY_MESSAGE: &str = "The user denied this tool use.";
+/// Name shown for app-level activity.
+const APP_NAME: &str = "patchfeld";
+
+/// What the loop must do after an event: engine commands to post, or leave.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Intent {
+    /// Send a message to an agent (id or name).
+    Send { agent: String, text: String },
+    /// Answer a permission request.
+    Decide {
+        agent_id: AgentId,
+        request_id: RequestId,
+        decision: Decision,
+        /// For the failure notice (`allow Bash`).
+        label: String,
+    },
+    /// Leave the loop (the caller shuts the engine down).
+    Quit,
+}
+
+/// The widgets a panel can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WidgetKind {
+    OrchestratorChat,
+    AgentTable,
+    ActivityFeed,
+    Other,
+}
+
+impl WidgetKind {
+    fn of(name: &str) -> Self {
+        match name {
+            "OrchestratorChat" => Self::OrchestratorChat,
+            "AgentTable" => Self::AgentTable,
+            "ActivityFeed" => Self::ActivityFeed,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Where keys go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Focus {
+    /// A panel, by id.
+    Panel(String),
+    /// The command bar; `back` is the panel to return to on Esc.
+    CommandBar { back: String },
+}
+
+/// A transient message in the top-right corner.
+#[derive(Debug, Clone)]
+struct Toast {
+    text: String,
+    level: NoticeLevel,
+    until: Epoch,
+}
+
+/// Everything the UI shows. Mutated only by `handle`.
+pub(crate) struct App {
+    theme: Theme,
+    layout: LayoutSpec,
+    agents: HashMap<AgentId, AgentRecord>,
+    chat: ChatState,
+    transcripts: HashMap<AgentId, VecDeque<TranscriptEntry>>,
+    last_activity: HashMap<AgentId, String>,
+    activity: ActivityState,
+    permissions: VecDeque<PendingPermission>,
+    permission_hidden: bool,
+    help: bool,
+    table: AgentTableState,
+    command: InputState,
+    focus: Focus,
+    toasts: VecDeque<Toast>,
+    cwd_display: String,
+    bypass: bool,
+    now: Epoch,
+    tz: jiff::tz::TimeZone,
+    /// Panel rectangles of the last frame (for mouse hit-testing).
+    panel_rects: Vec<(String, Rect)>,
+    dirty: bool,
+    quit: bool,
+}
+
+/// What `App::new` needs.
+pub(crate) struct AppInit {
+    pub agents: Vec<AgentRecord>,
+    pub workspace: Workspace,
+    pub notices: Vec<String>,
+    /// The project dir for the status bar, already shortened.
+    pub cwd_display: String,
+    pub bypass: bool,
+    pub now: Epoch,
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl App {
+    /// Build the state shown at the first frame.
+    pub(crate) fn new(init: AppInit) -> Self {
+        let layout = init
+            .workspace
+            .active_tab()
+            .map(|t| t.layout.clone())
+            .unwrap_or_else(LayoutSpec::dashboard);
+        let panels = visible_panels(&layout);
+        let focus_id = layout
+            .focus
+            .clone()
+            .filter(|f| panels.iter().any(|p| &p.id == f))
+            .or_else(|| {
+                panels
+                    .iter()
+                    .find(|p| p.widget == "OrchestratorChat")
+                    .or(panels.first())
+                    .map(|p| p.id.clone())
+            })
+            .unwrap_or_default();
+        let mut app = Self {
+            theme: Theme::dark(),
+            layout,
+            agents: init.agents.into_iter().map(|a| (a.id.clone(), a)).collect(),
+            chat: ChatState::default(),
+            transcripts: HashMap::new(),
+            last_activity: HashMap::new(),
+            activity: ActivityState::default(),
+            permissions: VecDeque::new(),
+            permission_hidden: false,
+            help: false,
+            table: AgentTableState::default(),
+            command: InputState::default(),
+            focus: Focus::Panel(focus_id),
+            toasts: VecDeque::new(),
+            cwd_display: init.cwd_display,
+            bypass: init.bypass,
+            now: init.now,
+            tz: init.tz,
+            panel_rects: Vec::new(),
+            dirty: true,
+            quit: false,
+        };
+        for notice in init.notices {
+            app.app_notice(NoticeLevel::Warning, notice);
+        }
+        app
+    }
+
+    /// Set the wall clock used for elapsed times, activity stamps and toast expiry.
+    pub(crate) fn set_now(&mut self, now: Epoch) {
+        self.now = now;
+    }
+
+    /// True (once) when something changed since the last call.
+    pub(crate) fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// True after quit was requested.
+    pub(crate) fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Whether a 1 Hz tick is needed: something on screen shows a running time, or a toast
+    /// must expire. False when idle, so the loop sleeps without timers.
+    pub(crate) fn needs_tick(&self) -> bool {
+        !self.toasts.is_empty()
+            || self.agents.values().any(|a| {
+                !a.id.is_orchestrator()
+                    && !a.archived
+                    && matches!(
+                        a.state,
+                        AgentState::Running | AgentState::Waiting | AgentState::AwaitingPermission
+                    )
+            })
+    }
+
+    /// The focus (for tests).
+    #[cfg(test)]
+    pub(crate) fn focus(&self) -> &Focus {
+        &self.focus
+    }
+
+    /// Pending permission requests (for tests).
+    #[cfg(test)]
+    pub(crate) fn pending_permissions(&self) -> usize {
+        self.permissions.len()
+    }
+
+    /// Fold one event into the state; returns what the loop must do.
+    pub(crate) fn handle(&mut self, event: AppEvent) -> Vec<Intent> {
+        match event {
+            AppEvent::Input(ev) => self.on_input(ev),
+            AppEvent::Engine(ev) => {
+                self.dirty = true;
+                self.on_engine(ev);
+                Vec::new()
+            }
+            AppEvent::Quit => {
+                self.quit = true;
+                vec![Intent::Quit]
+            }
+            AppEvent::Tick => {
+                let now = self.now;
+                self.toasts.retain(|t| t.until > now);
+                self.dirty = true;
+                Vec::new()
+            }
+            AppEvent::CommandFailed { what, error } => {
+                self.dirty = true;
+                self.app_notice(NoticeLevel::Error, format!("{what} failed: {error}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn agent_name(&self, id: &AgentId) -> String {
+        self.agents
+            .get(id)
+            .map_or_else(|| id.to_string(), |a| a.name.clone())
+    }
+
+    fn log(&mut self, who: String, what: String, kind: ActivityKind) {
+        self.activity.push(ActivityEntry {
+            ts: self.now,
+            who,
+            what,
+            kind,
+        });
+    }
+
+    fn app_notice(&mut self, level: NoticeLevel, text: String) {
+        self.log(APP_NAME.to_owned(), text.clone(), ActivityKind::Notice(level));
+        self.toasts.push_back(Toast {
+            text,
+            level,
+            until: self.now + TOAST_SECS,
+        });
+        while self.toasts.len() > 3 {
+            self.toasts.pop_front();
+        }
+        self.dirty = true;
+    }
+
+    fn on_engine(&mut self, ev: EngineEvent) {
+        match ev {
+            EngineEvent::AgentUpdated(rec) => {
+                let prev_state = self.agents.get(&rec.id).map(|a| a.state);
+                let name = rec.name.clone();
+                let orchestrator = rec.id.is_orchestrator();
+                let (state, error, prompt) = (
+                    rec.state,
+                    rec.error.clone(),
+                    rec.prompt().map(|p| one_line(p, 80)),
+                );
+                self.agents.insert(rec.id.clone(), rec);
+                match prev_state {
+                    None if !orchestrator => {
+                        let what = match prompt {
+                            Some(p) if !p.is_empty() => format!("spawned: {p}"),
+                            _ => "spawned".to_owned(),
+                        };
+                        self.log(name, what, ActivityKind::Normal);
+                    }
+                    Some(prev) if prev != state && (!orchestrator || state == AgentState::Error) => {
+                        let (what, kind) = match (state, error) {
+                            (AgentState::Error, Some(e)) => (
+                                format!("{} → error: {}", prev.as_str(), one_line(&e, 100)),
+                                ActivityKind::Notice(NoticeLevel::Error),
+                            ),
+                            _ => (
+                                format!("{} → {}", prev.as_str(), state.as_str()),
+                                ActivityKind::Normal,
+                            ),
+                        };
+                        self.log(name, what, kind);
+                    }
+                    _ => {}
+                }
+            }
+            EngineEvent::Transcript { agent_id, entry } => {
+                let name = self.agent_name(&agent_id);
+                match &entry.item {
+                    TranscriptItem::ToolUse { .. } => {
+                        self.log(name, format!("⏺ {}", entry.item.summary(120)), ActivityKind::Normal);
+                    }
+                    TranscriptItem::Notice { level, text } => {
+                        self.log(name, one_line(text, 200), ActivityKind::Notice(*level));
+                    }
+                    TranscriptItem::TurnEnd { is_error: true, .. } => {
+                        self.log(
+                            name,
+                            entry.item.summary(120),
+                            ActivityKind::Notice(NoticeLevel::Error),
+                        );
+                    }
+                    TranscriptItem::User { .. }
+                    | TranscriptItem::Assistant { .. }
+                    | TranscriptItem::Thinking { .. }
+                    | TranscriptItem::ToolResult { .. }
+                    | TranscriptItem::TurnEnd { .. }
+                    | TranscriptItem::Unknown { .. } => {}
+                }
+                if agent_id.is_orchestrator() {
+                    self.chat.push(entry);
+                } else {
+                    match &entry.item {
+                        TranscriptItem::TurnEnd { is_error: false, .. } => {}
+                        item => {
+                            self.last_activity.insert(agent_id.clone(), item.summary(80));
+                        }
+                    }
+                    let t = self.transcripts.entry(agent_id).or_default();
+                    if t.len() == CHILD_TRANSCRIPT_CAP {
+                        t.pop_front();
+                    }
+                    t.push_back(entry);
+                }
+            }
+            EngineEvent::PermissionRequested {
+                agent_id,
+                agent_name,
+                request,
+            } => {
+                let what = format!(
+                    "wants {}: {}",
+                    request.tool_name,
+                    one_line(
+                        &crate::core::transcript::tool_input_brief(&request.tool_name, &request.input),
+                        100
+                    )
+                );
+                self.log(agent_name.clone(), what, ActivityKind::Attention);
+                let dup = self
+                    .permissions
+                    .iter()
+                    .any(|p| p.agent_id == agent_id && p.request.request_id == request.request_id);
+                if !dup {
+                    self.permissions.push_back(PendingPermission {
+                        agent_id,
+                        agent_name,
+                        request,
+                    });
+                }
+            }
+            EngineEvent::PermissionResolved {
+                agent_id,
+                request_id,
+                outcome,
+            } => {
+                let tool = self
+                    .permissions
+                    .iter()
+                    .find(|p| p.agent_id == agent_id && p.request.request_id == request_id)
+                    .map(|p| p.request.tool_name.clone());
+                self.permissions
+                    .retain(|p| !(p.agent_id == agent_id && p.request.request_id == request_id));
+                let name = self.agent_name(&agent_id);
+                let what = match tool {
+                    Some(t) => format!("permission for {t} {outcome}"),
+                    None => format!("permission {outcome}"),
+                };
+                self.log(name, what, ActivityKind::Normal);
+            }
+            EngineEvent::AskRequested {
+                agent_name, question, ..
+            } => {
+                self.log(agent_name, format!("asks: {}", one_line(&question, 160)), ActivityKind::Attention);
+            }
+            EngineEvent::AskResolved {
+                agent_id, answer, ..
+            } => {
+                let name = self.agent_name(&agent_id);
+                let what = match answer {
+                    Some(a) => format!("answered: {}", one_line(&a, 120)),
+                    None => "ask timed out or was cancelled".to_owned(),
+                };
+                self.log(name, what, ActivityKind::Normal);
+            }
+            EngineEvent::Notified {
+                agent_name,
+                message,
+                ..
+            } => {
+                self.log(agent_name, format!("notifies: {}", one_line(&message, 160)), ActivityKind::Normal);
+            }
+            EngineEvent::Notice { level, text } => self.app_notice(level, text),
+        }
+    }
+
+    fn on_input(&mut self, ev: Event) -> Vec<Intent> {
+        match ev {
+            Event::Key(key) if key.kind != KeyEventKind::Release => {
+                self.dirty = true;
+                self.on_key(key)
+            }
+            Event::Paste(text) => {
+                self.dirty = true;
+                if let Some(input) = self.focused_input() {
+                    input.insert_str(&text);
+                }
+                Vec::new()
+            }
+            Event::Mouse(m) => {
+                let pos = Position::new(m.column, m.row);
+                let hit = self
+                    .panel_rects
+                    .iter()
+                    .find(|(_, r)| r.contains(pos))
+                    .map(|(id, _)| id.clone());
+                let Some(id) = hit else {
+                    return Vec::new();
+                };
+                let kind = self.widget_of(&id);
+                match m.kind {
+                    MouseEventKind::Down(MouseButton::Left) => {
+                        if self.focus != Focus::Panel(id.clone()) {
+                            self.focus = Focus::Panel(id);
+                            self.dirty = true;
+                        }
+                    }
+                    MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                        let up = m.kind == MouseEventKind::ScrollUp;
+                        match kind {
+                            WidgetKind::OrchestratorChat => self.chat.scroll_lines(up, 3),
+                            WidgetKind::ActivityFeed => self.activity.page(up),
+                            WidgetKind::AgentTable | WidgetKind::Other => return Vec::new(),
+                        }
+                        self.dirty = true;
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Event::Resize(..) => {
+                self.dirty = true;
+                Vec::new()
+            }
+            Event::Key(_) | Event::FocusGained | Event::FocusLost => Vec::new(),
+        }
+    }
+
+    fn widget_of(&self, panel_id: &str) -> WidgetKind {
+        self.layout
+            .panels()
+            .iter()
+            .find(|p| p.id == panel_id)
+            .map_or(WidgetKind::Other, |p| WidgetKind::of(&p.widget))
+    }
+
+    fn focused_input(&mut self) -> Option<&mut InputState> {
+        match &self.focus {
+            Focus::CommandBar { .. } => Some(&mut self.command),
+            Focus::Panel(id) => match self.widget_of(id) {
+                WidgetKind::OrchestratorChat => Some(&mut self.chat.input),
+                WidgetKind::AgentTable | WidgetKind::ActivityFeed | WidgetKind::Other => None,
+            },
+        }
+    }
+
+    fn modal_visible(&self) -> bool {
+        !self.permissions.is_empty() && !self.permission_hidden
+    }
+
+    fn send(text: String) -> Vec<Intent> {
+        vec![Intent::Send {
+            agent: AgentId::ORCHESTRATOR.to_owned(),
+            text,
+        }]
+    }
+
+    fn decide(&mut self, allow: bool) -> Vec<Intent> {
+        let Some(p) = self.permissions.pop_front() else {
+            return Vec::new();
+        };
+        let (decision, verb) = if allow {
+            (
+                Decision::Allow {
+                    updated_input: p.request.input.clone(),
+                },
+                "allow",
+            )
+        } else {
+            (
+                Decision::Deny {
+                    message: DENY_MESSAGE.to_owned(),
+                    interrupt: false,
+                },
+                "deny",
+            )
+        };
+        vec![Intent::Decide {
+            agent_id: p.agent_id,
+            request_id: p.request.request_id,
+            decision,
+            label: format!("{verb} {} for {}", p.request.tool_name, p.agent_name),
+        }]
+    }
+
+    fn cycle_focus(&mut self, forward: bool) {
+        let ids: Vec<String> = visible_panels(&self.layout).iter().map(|p| p.id.clone()).collect();
+        if ids.is_empty() {
+            return;
+        }
+        let cur = match &self.focus {
+            Focus::Panel(id) | Focus::CommandBar { back: id } => ids.iter().position(|i| i == id),
+        };
+        let next = match (cur, forward) {
+            (None, _) => 0,
+            (Some(i), true) => (i + 1) % ids.len(),
+            (Some(i), false) => (i + ids.len() - 1) % ids.len(),
+        };
+        self.focus = Focus::Panel(ids[next].clone());
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Intent> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('q') {
+            self.quit = true;
+            return vec![Intent::Quit];
+        }
+        if self.help {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')) {
+                self.help = false;
+            }
+            return Vec::new();
+        }
+        if self.modal_visible() {
+            return match key.code {
+                KeyCode::Char('y') if !ctrl => self.decide(true),
+                KeyCode::Char('n') if !ctrl => self.decide(false),
+                KeyCode::Esc => {
+                    self.permission_hidden = true;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        if ctrl && key.code == KeyCode::Char('p') {
+            self.permission_hidden = false;
+            return Vec::new();
+        }
+        // The focused widget first.
+        match self.focus.clone() {
+            Focus::CommandBar { back } => match key.code {
+                KeyCode::Esc => {
+                    self.focus = Focus::Panel(back);
+                    return Vec::new();
+                }
+                _ => match self.command.handle_key(key) {
+                    InputOutcome::Submit(text) => {
+                        self.focus = Focus::Panel(back);
+                        return Self::send(text);
+                    }
+                    InputOutcome::Edited => return Vec::new(),
+                    InputOutcome::Ignored => {}
+                },
+            },
+            Focus::Panel(id) => match self.widget_of(&id) {
+                WidgetKind::OrchestratorChat => match key.code {
+                    KeyCode::PageUp => {
+                        self.chat.page(true);
+                        return Vec::new();
+                    }
+                    KeyCode::PageDown => {
+                        self.chat.page(false);
+                        return Vec::new();
+                    }
+                    _ => match self.chat.input.handle_key(key) {
+                        InputOutcome::Submit(text) => return Self::send(text),
+                        InputOutcome::Edited => return Vec::new(),
+                        InputOutcome::Ignored => {}
+                    },
+                },
+                WidgetKind::AgentTable => {
+                    let delta = match key.code {
+                        KeyCode::Char('j') | KeyCode::Down => Some(1),
+                        KeyCode::Char('k') | KeyCode::Up => Some(-1),
+                        KeyCode::Home | KeyCode::Char('g') => Some(isize::MIN / 2),
+                        KeyCode::End | KeyCode::Char('G') => Some(isize::MAX / 2),
+                        _ => None,
+                    };
+                    if let Some(d) = delta {
+                        let rows = visible_agents(&self.agents);
+                        self.table.step(&rows, d);
+                        return Vec::new();
+                    }
+                }
+                WidgetKind::ActivityFeed => match key.code {
+                    KeyCode::PageUp | KeyCode::Char('k') | KeyCode::Up => {
+                        self.activity.page(true);
+                        return Vec::new();
+                    }
+                    KeyCode::PageDown | KeyCode::Char('j') | KeyCode::Down => {
+                        self.activity.page(false);
+                        return Vec::new();
+                    }
+                    _ => {}
+                },
+                WidgetKind::Other => {}
+            },
+        }
+        // Global keys.
+        match key.code {
+            KeyCode::Tab => self.cycle_focus(true),
+            KeyCode::BackTab => self.cycle_focus(false),
+            KeyCode::Char('/') => {
+                if let Focus::Panel(id) = &self.focus {
+                    self.focus = Focus::CommandBar { back: id.clone() };
+                }
+            }
+            KeyCode::Char('p') => self.permission_hidden = false,
+            KeyCode::Char('?') => self.help = true,
+            _ => self.dirty = false,
+        }
+        Vec::new()
+    }
+
+    fn totals(&self) -> StatusTotals {
+        let mut t = StatusTotals {
+            pending_permissions: self.permissions.len(),
+            ..StatusTotals::default()
+        };
+        for a in self.agents.values() {
+            t.tokens_in += a.tokens_in;
+            t.tokens_out += a.tokens_out;
+            t.cost_usd += a.cost_usd;
+            if !a.id.is_orchestrator() && !a.archived {
+                t.agents += 1;
+                if matches!(
+                    a.state,
+                    AgentState::Running | AgentState::Waiting | AgentState::AwaitingPermission
+                ) {
+                    t.running += 1;
+                }
+            }
+        }
+        t
+    }
+
+    fn orchestrator_busy(&self) -> bool {
+        self.agents
+            .get(&AgentId::orchestrator())
+            .is_some_and(|a| {
+                matches!(
+                    a.state,
+                    AgentState::Running | AgentState::Waiting | AgentState::AwaitingPermission
+                )
+            })
+    }
+
+    /// Draw the whole screen. Only caches (wrapped lines, hit-test rects) are updated here.
+    pub(crate) fn render(&mut self, frame: &mut Frame<'_>) {
+        let area = frame.area();
+        let [body, command_row, status_row] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let overlay = self.help || self.modal_visible();
+        let theme = &self.theme;
+        let busy = self.orchestrator_busy();
+        let rows = visible_agents(&self.agents);
+        let solved = solve(&self.layout, body);
+        let buf = frame.buffer_mut();
+        let mut cursor: Option<Position> = None;
+        self.panel_rects.clear();
+        for strip in &solved.strips {
+            let mut spans = Vec::with_capacity(strip.labels.len() * 2);
+            for (i, label) in strip.labels.iter().enumerate() {
+                let style = if i == strip.active { theme.title_focused } else { theme.dim };
+                spans.push(Span::styled(format!(" {label} "), style));
+                spans.push(Span::styled("│", theme.border));
+            }
+            buf.set_line(strip.rect.x, strip.rect.y, &Line::from(spans), strip.rect.width);
+        }
+        for placed in &solved.panels {
+            let panel = placed.panel;
+            let focused = self.focus == Focus::Panel(panel.id.clone());
+            let title = panel.title.as_deref().unwrap_or(&panel.widget);
+            let block = Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(if focused { theme.border_focused } else { theme.border })
+                .title(Span::styled(
+                    format!(" {title} "),
+                    if focused { theme.title_focused } else { theme.title },
+                ));
+            let inner = block.inner(placed.rect);
+            block.render(placed.rect, buf);
+            self.panel_rects.push((panel.id.clone(), placed.rect));
+            match WidgetKind::of(&panel.widget) {
+                WidgetKind::OrchestratorChat => {
+                    self.chat.prepare(
+                        inner.width,
+                        inner.height.saturating_sub(INPUT_ROWS),
+                        theme,
+                    );
+                    let pos = OrchestratorChatView {
+                        state: &self.chat,
+                        theme,
+                        focused,
+                        busy,
+                    }
+                    .render(inner, buf);
+                    if focused {
+                        cursor = pos;
+                    }
+                }
+                WidgetKind::AgentTable => AgentTableView {
+                    rows: &rows,
+                    state: &self.table,
+                    last_activity: &self.last_activity,
+                    now: self.now,
+                    theme,
+                    focused,
+                }
+                .render(inner, buf),
+                WidgetKind::ActivityFeed => {
+                    self.activity.set_page(inner.height);
+                    ActivityFeedView {
+                        state: &self.activity,
+                        theme,
+                        tz: &self.tz,
+                    }
+                    .render(inner, buf);
+                }
+                WidgetKind::Other => {
+                    let text = truncate(
+                        &format!("'{}' is not available yet", panel.widget),
+                        usize::from(inner.width.saturating_sub(1)),
+                    );
+                    buf.set_stringn(inner.x + 1, inner.y, text, usize::from(inner.width), theme.dim);
+                }
+            }
+        }
+        let command_focused = matches!(self.focus, Focus::CommandBar { .. });
+        let pos = CommandBarView {
+            input: &self.command,
+            theme,
+            focused: command_focused,
+        }
+        .render(command_row, buf);
+        if command_focused {
+            cursor = pos;
+        }
+        StatusBarView {
+            totals: &self.totals(),
+            cwd: &self.cwd_display,
+            bypass: self.bypass,
+            theme,
+        }
+        .render(status_row, buf);
+        self.render_toasts(body, buf);
+        if let Some(p) = self.permissions.front().filter(|_| !self.permission_hidden) {
+            PermissionPromptView {
+                pending: p,
+                index: 1,
+                total: self.permissions.len(),
+                theme,
+            }
+            .render(area, buf);
+        }
+        if self.help {
+            HelpView { theme }.render(area, buf);
+        }
+        if let Some(pos) = cursor.filter(|_| !overlay) {
+            frame.set_cursor_position(pos);
+        }
+    }
+
+    fn render_toasts(&self, body: Rect, buf: &mut ratatui::buffer::Buffer) {
+        let mut y = body.y + 1;
+        for toast in self.toasts.iter().rev() {
+            let max_w = body.width.saturating_sub(4).min(60);
+            if max_w < 12 || y + 3 > body.bottom() {
+                break;
+            }
+            let text = truncate(&toast.text, usize::from(max_w - 4));
+            let w = unicode_width::UnicodeWidthStr::width(text.as_str()) as u16 + 4;
+            let area = Rect::new(body.right().saturating_sub(w + 2), y, w, 3);
+            Clear.render(area, buf);
+            let style = self.theme.notice(toast.level);
+            let block = Block::bordered().border_type(BorderType::Rounded).border_style(style);
+            let inner = block.inner(area);
+            block.render(area, buf);
+            buf.set_stringn(inner.x + 1, inner.y, &text, usize::from(inner.width), style);
+            y += 3;
+        }
+    }
+}

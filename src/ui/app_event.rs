@@ -1,0 +1,28 @@
+//! The one event type the UI loop consumes; every producer posts one of these.
+
+use crate::engine::EngineEvent;
+
+/// Everything that can change UI state. `App::handle` is the only consumer.
+#[derive(Debug, Clone)]
+pub(crate) enum AppEvent {
+    /// A terminal event (key, paste, mouse, resize, focus) from crossterm's `EventStream`,
+    /// or from the test's scripted stream.
+    Input(crossterm::event::Event),
+    /// A fact from the engine (agent updates, transcript entries, permission requests…),
+    /// received on the engine's event channel.
+    Engine(EngineEvent),
+    /// SIGTERM or SIGHUP arrived (posted by the signal task in `ui::run`), or the input
+    /// stream ended: leave the loop so the engine can stop every child.
+    Quit,
+    /// The clock moved on by a second; posted by the loop only while something on screen
+    /// shows a running time or a toast is waiting to expire (never when idle).
+    Tick,
+    /// An engine command the UI sent failed (posted by the task that awaited its reply);
+    /// shown as a toast and an activity line.
+    CommandFailed {
+        /// What was attempted (`send to orchestrator`, `allow Bash`…).
+        what: String,
+        /// The engine's error text.
+        error: String,
+    },
+}

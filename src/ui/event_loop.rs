@@ -1,0 +1,169 @@
+//! The UI loop: one `select!` over input, engine events and posted app events; drain what is
+//! queued, then draw at most once per frame and only when something changed.
+
+use crate::core::time;
+use crate::engine::{EngineEvent, EngineHandle};
+use crate::ui::app::{App, Intent};
+use crate::ui::app_event::AppEvent;
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::time::Instant;
+
+/// Shortest time between two frames: streamed tokens never cost a frame each.
+const FRAME: Duration = Duration::from_millis(16);
+/// Period of the clock tick (only while `App::needs_tick`).
+const TICK: Duration = Duration::from_secs(1);
+/// Input events taken in one drain before drawing (a huge paste must not starve the screen).
+const MAX_DRAIN: usize = 512;
+
+/// The loop's sources.
+pub(crate) struct LoopIo<S> {
+    /// Terminal input (crossterm's `EventStream`, or a scripted stream in tests).
+    pub input: S,
+    /// The engine's events.
+    pub engine_events: UnboundedReceiver<EngineEvent>,
+    /// Events posted by helper tasks (signals, failed commands).
+    pub posts: UnboundedReceiver<AppEvent>,
+    /// Sender for `posts`, cloned into the tasks that execute intents.
+    pub post_tx: UnboundedSender<AppEvent>,
+}
+
+/// Run until the app asks to quit. Engine commands are posted from spawned tasks; the UI
+/// task never awaits the engine.
+pub(crate) async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    engine: &EngineHandle,
+    mut io: LoopIo<S>,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+{
+    let mut engine_open = true;
+    let mut last_draw: Option<Instant> = None;
+    let mut next_tick: Option<Instant> = None;
+    let mut pending_draw = false;
+    loop {
+        if app.should_quit() {
+            return Ok(());
+        }
+        // Draw now, or schedule the draw for the end of the current frame.
+        pending_draw |= app.take_dirty();
+        let mut draw_at = None;
+        if pending_draw {
+            let now = Instant::now();
+            match last_draw {
+                Some(t) if now.duration_since(t) < FRAME => draw_at = Some(t + FRAME),
+                _ => {
+                    app.set_now(time::now());
+                    terminal.draw(|f| app.render(f))?;
+                    last_draw = Some(now);
+                    pending_draw = false;
+                }
+            }
+        }
+        if app.needs_tick() {
+            next_tick.get_or_insert_with(|| Instant::now() + TICK);
+        } else {
+            next_tick = None;
+        }
+        // Biased: signals and failures first, then engine facts, then keys — so a key
+        // pressed in answer to something (a permission prompt) is handled after it.
+        let first = tokio::select! {
+            biased;
+            ev = io.posts.recv() => ev,
+            ev = io.engine_events.recv(), if engine_open => match ev {
+                Some(ev) => Some(AppEvent::Engine(ev)),
+                None => {
+                    tracing::warn!("engine event channel closed");
+                    engine_open = false;
+                    None
+                }
+            },
+            ev = io.input.next() => match ev {
+                Some(Ok(ev)) => Some(AppEvent::Input(ev)),
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    Some(AppEvent::Quit)
+                }
+                None => Some(AppEvent::Quit),
+            },
+            () = sleep_until(draw_at), if draw_at.is_some() => None,
+            () = sleep_until(next_tick), if next_tick.is_some() => {
+                next_tick = None;
+                Some(AppEvent::Tick)
+            }
+        };
+        if let Some(ev) = first {
+            dispatch(app, engine, &io.post_tx, ev);
+        }
+        // Drain whatever else is already queued, so a burst costs one frame.
+        while let Ok(ev) = io.posts.try_recv() {
+            dispatch(app, engine, &io.post_tx, ev);
+        }
+        while let Ok(ev) = io.engine_events.try_recv() {
+            dispatch(app, engine, &io.post_tx, AppEvent::Engine(ev));
+        }
+        for _ in 0..MAX_DRAIN {
+            match io.input.next().now_or_never() {
+                Some(Some(Ok(ev))) => dispatch(app, engine, &io.post_tx, AppEvent::Input(ev)),
+                Some(Some(Err(_)) | None) => dispatch(app, engine, &io.post_tx, AppEvent::Quit),
+                None => break,
+            }
+        }
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+fn dispatch(app: &mut App, engine: &EngineHandle, posts: &UnboundedSender<AppEvent>, ev: AppEvent) {
+    app.set_now(time::now());
+    for intent in app.handle(ev) {
+        execute(engine, posts, intent);
+    }
+}
+
+/// Post an intent to the engine from a task; failures come back as `CommandFailed`.
+fn execute(engine: &EngineHandle, posts: &UnboundedSender<AppEvent>, intent: Intent) {
+    let engine = engine.clone();
+    let posts = posts.clone();
+    match intent {
+        Intent::Quit => {}
+        Intent::Send { agent, text } => {
+            tokio::spawn(async move {
+                if let Err(e) = engine.send(&agent, text).await {
+                    tracing::warn!("send to {agent} failed: {e}");
+                    let _ = posts.send(AppEvent::CommandFailed {
+                        what: format!("message to {agent}"),
+                        error: e.to_string(),
+                    });
+                }
+            });
+        }
+        Intent::Decide {
+            agent_id,
+            request_id,
+            decision,
+            label,
+        } => {
+            tokio::spawn(async move {
+                if let Err(e) = engine.decide(agent_id, request_id, decision).await {
+                    tracing::warn!("{label} failed: {e}");
+                    let _ = posts.send(AppEvent::CommandFailed {
+                        what: label,
+                        error: e.to_string(),
+                    });
+                }
+            });
+        }
+    }
+}

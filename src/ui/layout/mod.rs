@@ -1,0 +1,3 @@
+//! Turning a workspace layout spec into screen rectangles.
+
+pub(crate) mod solve;

@@ -1,0 +1,5 @@
+//! Rendering helpers shared by widgets: the semantic theme, text wrapping, number formats.
+
+pub(crate) mod format;
+pub(crate) mod theme;
+pub(crate) mod wrap;

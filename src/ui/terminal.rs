@@ -1,0 +1,77 @@
+//! TerminalGuard: raw mode, alternate screen, mouse, bracketed paste — and their undoing on
+//! every exit path (drop, error, panic via a hook that restores before the report).
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute, terminal};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{Stdout, stdout};
+use std::sync::Once;
+
+/// The real terminal, set up for the TUI; restored when dropped.
+pub(crate) struct TerminalGuard {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl TerminalGuard {
+    /// Enter raw mode and the alternate screen; installs the panic hook (once).
+    pub(crate) fn enter() -> std::io::Result<Self> {
+        install_panic_hook();
+        terminal::enable_raw_mode()?;
+        let setup = (|| {
+            execute!(
+                stdout(),
+                EnterAlternateScreen,
+                EnableMouseCapture,
+                EnableBracketedPaste,
+                cursor::Hide
+            )?;
+            Terminal::new(CrosstermBackend::new(stdout()))
+        })();
+        match setup {
+            Ok(terminal) => Ok(Self { terminal }),
+            Err(e) => {
+                restore();
+                Err(e)
+            }
+        }
+    }
+
+    /// The ratatui terminal to draw on.
+    pub(crate) fn terminal(&mut self) -> &mut Terminal<CrosstermBackend<Stdout>> {
+        &mut self.terminal
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Undo everything `enter` did. Idempotent and best effort: each step runs even if an
+/// earlier one failed, because a half-restored terminal is the worst outcome.
+pub(crate) fn restore() {
+    let mut out = stdout();
+    let _ = execute!(out, DisableBracketedPaste);
+    let _ = execute!(out, DisableMouseCapture);
+    let _ = execute!(out, LeaveAlternateScreen);
+    let _ = execute!(out, cursor::Show);
+    let _ = terminal::disable_raw_mode();
+}
+
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // Restore first so the report lands on a usable screen.
+            restore();
+            tracing::error!("panic: {info}");
+            previous(info);
+        }));
+    });
+}

@@ -1,0 +1,32 @@
+//! The command bar: a one-row "message orchestrator" input above the status bar.
+
+use crate::ui::render::theme::Theme;
+use crate::ui::widgets::input::{InputState, InputView};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+
+/// Borrowed view of the command bar.
+pub(crate) struct CommandBarView<'a> {
+    pub input: &'a InputState,
+    pub theme: &'a Theme,
+    pub focused: bool,
+}
+
+impl CommandBarView<'_> {
+    /// Draw one row; returns the cursor position when focused.
+    pub(crate) fn render(&self, area: Rect, buf: &mut Buffer) -> Option<Position> {
+        let placeholder = if self.focused {
+            "message orchestrator (Enter sends, Esc leaves)"
+        } else {
+            "press / to message the orchestrator"
+        };
+        InputView {
+            state: self.input,
+            theme: self.theme,
+            placeholder,
+            prompt: if self.focused { " / › " } else { " /   " },
+            focused: self.focused,
+        }
+        .render(area, buf)
+    }
+}

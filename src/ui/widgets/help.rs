@@ -1,0 +1,57 @@
+//! The key help overlay, generated from the same table that documents the keys.
+
+use crate::ui::render::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Widget};
+
+/// Every key the UI understands, with what it does.
+pub(crate) const KEYS: &[(&str, &str)] = &[
+    ("^Q", "quit"),
+    ("Tab / ⇧Tab", "next / previous panel"),
+    ("/", "message the orchestrator from the command bar"),
+    ("Enter", "send the message"),
+    ("Esc", "leave the command bar, hide a prompt, close help"),
+    ("PgUp / PgDn", "scroll the transcript or feed"),
+    ("j k / ↑ ↓", "move the selection in the agent table"),
+    ("p / ^P", "show the pending permission prompt"),
+    ("y / n", "allow once / deny (in the permission prompt)"),
+    ("?", "this help"),
+];
+
+/// Borrowed view of the help overlay.
+pub(crate) struct HelpView<'a> {
+    pub theme: &'a Theme,
+}
+
+impl HelpView<'_> {
+    /// Draw centred over `screen`.
+    pub(crate) fn render(&self, screen: Rect, buf: &mut Buffer) {
+        let width = screen.width.saturating_sub(4).min(64);
+        let height = (KEYS.len() as u16 + 2).min(screen.height);
+        if width < 20 || height < 3 {
+            return;
+        }
+        let area = Rect::new(
+            screen.x + (screen.width - width) / 2,
+            screen.y + (screen.height - height) / 2,
+            width,
+            height,
+        );
+        Clear.render(area, buf);
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(self.theme.border_focused)
+            .title(Span::styled(" Keys ", self.theme.title_focused));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        for (i, (key, what)) in KEYS.iter().take(usize::from(inner.height)).enumerate() {
+            let line = Line::from(vec![
+                Span::styled(format!(" {key:<13}"), self.theme.accent),
+                Span::styled(*what, self.theme.text),
+            ]);
+            buf.set_line(inner.x, inner.y + i as u16, &line, inner.width);
+        }
+    }
+}

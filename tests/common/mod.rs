@@ -1,0 +1,182 @@
+//! Shared helpers for engine integration tests: an engine driving the fake agent (the
+//! `patchfeld fake-agent` subcommand of the built binary) over real pipes.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use patchfeld::core::agent::{AgentRecord, AgentState};
+use patchfeld::core::ids::AgentId;
+use patchfeld::core::transcript::TranscriptItem;
+use patchfeld::engine::{self, ClaudeCommand, EngineConfig, EngineEvent, EngineHandle};
+use patchfeld::store::paths::ProjectPaths;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Upper bound for any single wait (a hung test fails instead of hanging CI).
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub handle: EngineHandle,
+    pub events: mpsc::UnboundedReceiver<EngineEvent>,
+    pub seen: Vec<EngineEvent>,
+    pub argv_log: PathBuf,
+    pub sessions_dir: PathBuf,
+}
+
+pub struct Options {
+    pub orchestrator: bool,
+    pub records: Vec<AgentRecord>,
+    pub program: Option<PathBuf>,
+    pub dir: Option<tempfile::TempDir>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            orchestrator: false,
+            records: Vec::new(),
+            program: None,
+            dir: None,
+        }
+    }
+}
+
+pub fn fake_command(scenario: &std::path::Path, argv_log: &std::path::Path, sessions: &std::path::Path) -> ClaudeCommand {
+    ClaudeCommand {
+        program: PathBuf::from(env!("CARGO_BIN_EXE_patchfeld")),
+        prefix_args: vec!["fake-agent".into(), "--scenario".into(), scenario.display().to_string()],
+        env: vec![
+            ("PATCHFELD_FAKE_ARGV_LOG".into(), argv_log.display().to_string()),
+            ("PATCHFELD_FAKE_SESSIONS_DIR".into(), sessions.display().to_string()),
+        ],
+    }
+}
+
+impl Harness {
+    pub fn start(scenario: Value, opts: Options) -> Self {
+        let dir = opts.dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+        let scenario_path = dir.path().join("scenario.json");
+        std::fs::write(&scenario_path, serde_json::to_vec_pretty(&scenario).unwrap()).unwrap();
+        let argv_log = dir.path().join("argv.jsonl");
+        let sessions_dir = dir.path().join("sessions");
+        std::fs::create_dir_all(&sessions_dir).unwrap();
+        let mut claude = fake_command(&scenario_path, &argv_log, &sessions_dir);
+        if let Some(p) = opts.program {
+            claude.program = p;
+            claude.prefix_args.clear();
+        }
+        let (tx, events) = mpsc::unbounded_channel();
+        let handle = engine::start(
+            EngineConfig {
+                paths: ProjectPaths::new(dir.path()),
+                app_cwd: dir.path().to_path_buf(),
+                claude,
+                bypass: false,
+                start_orchestrator: opts.orchestrator,
+            },
+            opts.records,
+            tx,
+        );
+        Self {
+            dir,
+            handle,
+            events,
+            seen: Vec::new(),
+            argv_log,
+            sessions_dir,
+        }
+    }
+
+    /// Wait for the first (new) event matching `pred`; every event is kept in `seen`.
+    pub async fn wait_for(&mut self, what: &str, mut pred: impl FnMut(&EngineEvent) -> bool) -> EngineEvent {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(ev)) => {
+                    self.seen.push(ev.clone());
+                    if pred(&ev) {
+                        return ev;
+                    }
+                }
+                Ok(None) => panic!("engine stopped while waiting for {what}"),
+                Err(_) => panic!("timed out waiting for {what}; seen: {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// Wait until the agent's record shows `state`.
+    pub async fn wait_state(&mut self, id: &AgentId, state: AgentState) -> AgentRecord {
+        // It may already have happened.
+        if let Some(r) = self.last_record(id)
+            && r.state == state
+        {
+            return r;
+        }
+        let ev = self
+            .wait_for(&format!("{id} to be {}", state.as_str()), |e| {
+                matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id && r.state == state)
+            })
+            .await;
+        match ev {
+            EngineEvent::AgentUpdated(r) => r,
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn last_record(&self, id: &AgentId) -> Option<AgentRecord> {
+        self.seen.iter().rev().find_map(|e| match e {
+            EngineEvent::AgentUpdated(r) if &r.id == id => Some(r.clone()),
+            _ => None,
+        })
+    }
+
+    /// Transcript items seen so far for one agent.
+    pub fn transcript(&self, id: &AgentId) -> Vec<TranscriptItem> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Transcript { agent_id, entry } if agent_id == id => Some(entry.item.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every argv line the fake agent logged.
+    pub fn argv(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.argv_log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    pub async fn shutdown(self) -> tempfile::TempDir {
+        tokio::time::timeout(WAIT, self.handle.shutdown()).await.expect("shutdown timed out");
+        self.dir
+    }
+}
+
+pub fn spawn_opts(prompt: &str) -> patchfeld::core::agent::SpawnOptions {
+    patchfeld::core::agent::SpawnOptions {
+        prompt: prompt.to_owned(),
+        ..Default::default()
+    }
+}
+
+pub fn texts(items: &[TranscriptItem]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            TranscriptItem::Assistant { text } => Some(format!("a:{text}")),
+            TranscriptItem::User { text } => Some(format!("u:{text}")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// True while any process of the group exists.
+pub fn group_alive(pgid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    unsafe { libc::killpg(pgid, 0) == 0 }
+}
