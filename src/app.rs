@@ -53,7 +53,10 @@ async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Resul
     if reconcile_on_boot(&mut agents, now())
         && let Err(e) = save_agents(&paths, &agents)
     {
-        notices.push(format!("could not update {}: {e}", paths.agents().display()));
+        notices.push(format!(
+            "could not update {}: {e}",
+            paths.agents().display()
+        ));
     }
 
     let claude = if cli.demo {

@@ -12,7 +12,12 @@ pub struct Cli {
     pub dir: Option<PathBuf>,
 
     /// The Claude Code executable.
-    #[arg(long, env = "PATCHFELD_CLAUDE", value_name = "PATH", default_value = "claude")]
+    #[arg(
+        long,
+        env = "PATCHFELD_CLAUDE",
+        value_name = "PATH",
+        default_value = "claude"
+    )]
     pub claude: PathBuf,
 
     /// Run the orchestrator and every agent with permission prompts bypassed.

@@ -49,7 +49,12 @@ fn read_records(dir: &Path) -> anyhow::Result<(Vec<AgentRecord>, Vec<String>)> {
             parsed.bad_records.len()
         );
     }
-    let mut records = parsed.records;
+    // The orchestrator's record only carries its session for resume; it is not an agent run.
+    let mut records: Vec<AgentRecord> = parsed
+        .records
+        .into_iter()
+        .filter(|r| !r.id.is_orchestrator())
+        .collect();
     records.sort_by(|a, b| a.started_at.total_cmp(&b.started_at));
     Ok((records, parsed.notices))
 }

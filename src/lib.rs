@@ -4,7 +4,7 @@
 //! (agent actor) ← `ui` (terminal). `store` is persistence; `fake_agent` is the scripted
 //! stand-in for the CLI used by tests and `--demo`.
 
-// pub mod app; (enabled once ui::run and the demo scenario exist)
+pub mod app;
 pub mod claude;
 pub mod cli;
 pub mod core;

@@ -16,11 +16,17 @@ fn main() -> ExitCode {
             match patchfeld::history::run(&dir, json, &mut out) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    let _ = e;
+                    patchfeld::app::report_error(&e);
                     ExitCode::FAILURE
                 }
             }
         }
-        None => ExitCode::FAILURE, // TUI wiring pending
+        None => match patchfeld::app::run(cli) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                patchfeld::app::report_error(&e);
+                ExitCode::FAILURE
+            }
+        },
     }
 }

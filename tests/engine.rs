@@ -27,7 +27,11 @@ async fn spawn_runs_a_multi_block_turn_and_persists_it() {
         ]])),
         Options::default(),
     );
-    let id = h.handle.spawn("worker".into(), spawn_opts("do it")).await.unwrap();
+    let id = h
+        .handle
+        .spawn("worker".into(), spawn_opts("do it"))
+        .await
+        .unwrap();
     assert!(AgentId::is_valid(id.as_str()) && id.as_str().len() == 12);
     let rec = h.wait_state(&id, AgentState::Done).await;
     assert_eq!(rec.cost_usd, 0.5);
@@ -49,7 +53,18 @@ async fn spawn_runs_a_multi_block_turn_and_persists_it() {
             TranscriptItem::Notice { .. } => "notice",
         })
         .collect();
-    assert_eq!(kinds, ["user", "assistant", "thinking", "tool_use", "tool_result", "assistant", "turn_end"]);
+    assert_eq!(
+        kinds,
+        [
+            "user",
+            "assistant",
+            "thinking",
+            "tool_use",
+            "tool_result",
+            "assistant",
+            "turn_end"
+        ]
+    );
     assert!(items.contains(&TranscriptItem::ToolUse {
         id: match &items[3] {
             TranscriptItem::ToolUse { id, .. } => id.clone(),
@@ -61,18 +76,30 @@ async fn spawn_runs_a_multi_block_turn_and_persists_it() {
 
     let dir = h.shutdown().await;
     // The transcript file holds the same entries, in full.
-    let file = dir.path().join(".patchfeld/transcripts").join(format!("{id}.jsonl"));
+    let file = dir
+        .path()
+        .join(".patchfeld/transcripts")
+        .join(format!("{id}.jsonl"));
     let lines: Vec<TranscriptEntry> = std::fs::read_to_string(&file)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.iter().map(|e| e.item.clone()).collect::<Vec<_>>(), items);
+    assert_eq!(
+        lines.iter().map(|e| e.item.clone()).collect::<Vec<_>>(),
+        items
+    );
     // agents.json has the final state.
     let saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join(".patchfeld/agents.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join(".patchfeld/agents.json")).unwrap())
+            .unwrap();
     assert_eq!(saved["version"], 1);
-    let agent = saved["agents"].as_array().unwrap().iter().find(|a| a["id"] == id.as_str()).unwrap();
+    let agent = saved["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id.as_str())
+        .unwrap();
     assert_eq!(agent["state"], "done");
     assert_eq!(agent["spawn_options"]["prompt"], "do it");
 }
@@ -87,9 +114,15 @@ async fn messages_sent_during_a_turn_arrive_in_order_exactly_once() {
         ]}]}),
         Options::default(),
     );
-    let id = h.handle.spawn("q".into(), spawn_opts("start")).await.unwrap();
+    let id = h
+        .handle
+        .spawn("q".into(), spawn_opts("start"))
+        .await
+        .unwrap();
     let req = match h
-        .wait_for("permission", |e| matches!(e, EngineEvent::PermissionRequested { .. }))
+        .wait_for("permission", |e| {
+            matches!(e, EngineEvent::PermissionRequested { .. })
+        })
         .await
     {
         EngineEvent::PermissionRequested { request, .. } => request,
@@ -99,7 +132,13 @@ async fn messages_sent_during_a_turn_arrive_in_order_exactly_once() {
         h.handle.send(id.as_str(), m.into()).await.unwrap();
     }
     h.handle
-        .decide(id.clone(), req.request_id, Decision::Allow { updated_input: req.input })
+        .decide(
+            id.clone(),
+            req.request_id,
+            Decision::Allow {
+                updated_input: req.input,
+            },
+        )
         .await
         .unwrap();
     // Done only after all three queued turns ran.
@@ -109,7 +148,10 @@ async fn messages_sent_during_a_turn_arrive_in_order_exactly_once() {
         if t.iter().filter(|x| x.starts_with("a:")).count() >= 3 {
             break;
         }
-        h.wait_for("another update", |e| matches!(e, EngineEvent::AgentUpdated(_))).await;
+        h.wait_for("another update", |e| {
+            matches!(e, EngineEvent::AgentUpdated(_))
+        })
+        .await;
     }
     let t = texts(&h.transcript(&id));
     let users: Vec<_> = t.iter().filter(|x| x.starts_with("u:")).collect();
@@ -128,7 +170,11 @@ async fn interrupt_drops_queued_messages_and_ends_the_turn_cleanly() {
         one_script(json!([[{"text": "working"}, {"wait_for_interrupt": true}], [{"echo": true}]])),
         Options::default(),
     );
-    let id = h.handle.spawn("long".into(), spawn_opts("go")).await.unwrap();
+    let id = h
+        .handle
+        .spawn("long".into(), spawn_opts("go"))
+        .await
+        .unwrap();
     h.wait_for("first text", |e| {
         matches!(e, EngineEvent::Transcript { entry, .. } if matches!(&entry.item, TranscriptItem::Assistant { text } if text == "working"))
     })
@@ -140,7 +186,10 @@ async fn interrupt_drops_queued_messages_and_ends_the_turn_cleanly() {
     let rec = h.wait_state(&id, AgentState::Done).await;
     assert_eq!(rec.error, None, "an interrupt is not a failure");
     let t = texts(&h.transcript(&id));
-    assert!(!t.iter().any(|x| x.contains("later")), "dropped messages were never sent: {t:?}");
+    assert!(
+        !t.iter().any(|x| x.contains("later")),
+        "dropped messages were never sent: {t:?}"
+    );
     // The process lives on: the next message starts a new turn.
     h.handle.send(id.as_str(), "again".into()).await.unwrap();
     h.wait_for("echo of again", |e| {
@@ -156,7 +205,11 @@ async fn kill_stops_the_whole_process_group_and_marks_killed() {
         one_script(json!([[{"text": "ready"}, {"wait_for_interrupt": true}]])),
         Options::default(),
     );
-    let id = h.handle.spawn("victim".into(), spawn_opts("go")).await.unwrap();
+    let id = h
+        .handle
+        .spawn("victim".into(), spawn_opts("go"))
+        .await
+        .unwrap();
     // Once it speaks, it has logged its argv.
     h.wait_for("ready", |e| {
         matches!(e, EngineEvent::Transcript { entry, .. } if matches!(&entry.item, TranscriptItem::Assistant { .. }))
@@ -164,14 +217,20 @@ async fn kill_stops_the_whole_process_group_and_marks_killed() {
     .await;
     let argv = h.argv();
     let pgid = argv[0]["pgid"].as_i64().unwrap() as i32;
-    assert_eq!(argv[0]["pid"], argv[0]["pgid"], "child leads its own process group");
+    assert_eq!(
+        argv[0]["pid"], argv[0]["pgid"],
+        "child leads its own process group"
+    );
     assert!(group_alive(pgid));
     h.handle.kill(id.as_str()).await.unwrap();
     assert!(!group_alive(pgid), "process group gone after kill returns");
     let rec = h.wait_state(&id, AgentState::Killed).await;
     assert_eq!(rec.error.as_deref(), Some("killed"));
     // Killing it again is a clear error.
-    assert!(matches!(h.handle.kill(id.as_str()).await, Err(EngineError::NotLive(_))));
+    assert!(matches!(
+        h.handle.kill(id.as_str()).await,
+        Err(EngineError::NotLive(_))
+    ));
     h.shutdown().await;
 }
 
@@ -186,10 +245,16 @@ async fn permission_pending_shows_awaiting_permission_and_restores_running() {
     );
     let id = h.handle.spawn("p".into(), spawn_opts("go")).await.unwrap();
     let (agent_name, req) = match h
-        .wait_for("permission", |e| matches!(e, EngineEvent::PermissionRequested { .. }))
+        .wait_for("permission", |e| {
+            matches!(e, EngineEvent::PermissionRequested { .. })
+        })
         .await
     {
-        EngineEvent::PermissionRequested { agent_name, request, .. } => (agent_name, request),
+        EngineEvent::PermissionRequested {
+            agent_name,
+            request,
+            ..
+        } => (agent_name, request),
         _ => unreachable!(),
     };
     assert_eq!(agent_name, "p");
@@ -197,7 +262,13 @@ async fn permission_pending_shows_awaiting_permission_and_restores_running() {
     assert_eq!(req.input["command"], "echo hi > out.txt");
     h.wait_state(&id, AgentState::AwaitingPermission).await;
     h.handle
-        .decide(id.clone(), req.request_id.clone(), Decision::Allow { updated_input: req.input.clone() })
+        .decide(
+            id.clone(),
+            req.request_id.clone(),
+            Decision::Allow {
+                updated_input: req.input.clone(),
+            },
+        )
         .await
         .unwrap();
     h.wait_state(&id, AgentState::Running).await;
@@ -208,9 +279,18 @@ async fn permission_pending_shows_awaiting_permission_and_restores_running() {
     // Answering twice is refused precisely.
     let again = h
         .handle
-        .decide(id.clone(), req.request_id, Decision::Allow { updated_input: json!({}) })
+        .decide(
+            id.clone(),
+            req.request_id,
+            Decision::Allow {
+                updated_input: json!({}),
+            },
+        )
         .await;
-    assert!(matches!(again, Err(EngineError::UnknownRequest { .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(EngineError::UnknownRequest { .. })),
+        "{again:?}"
+    );
     h.shutdown().await;
 }
 
@@ -224,12 +304,24 @@ async fn deny_gives_the_agent_an_error_result_and_the_turn_goes_on() {
         Options::default(),
     );
     let id = h.handle.spawn("d".into(), spawn_opts("go")).await.unwrap();
-    let req = match h.wait_for("permission", |e| matches!(e, EngineEvent::PermissionRequested { .. })).await {
+    let req = match h
+        .wait_for("permission", |e| {
+            matches!(e, EngineEvent::PermissionRequested { .. })
+        })
+        .await
+    {
         EngineEvent::PermissionRequested { request, .. } => request,
         _ => unreachable!(),
     };
     h.handle
-        .decide(id.clone(), req.request_id, Decision::Deny { message: "no thanks".into(), interrupt: false })
+        .decide(
+            id.clone(),
+            req.request_id,
+            Decision::Deny {
+                message: "no thanks".into(),
+                interrupt: false,
+            },
+        )
         .await
         .unwrap();
     h.wait_state(&id, AgentState::Done).await;
@@ -249,17 +341,38 @@ async fn ask_orchestrator_waits_and_gets_the_answer() {
         ]])),
         Options::default(),
     );
-    let id = h.handle.spawn("asker".into(), spawn_opts("go")).await.unwrap();
-    let (rid, question) = match h.wait_for("ask", |e| matches!(e, EngineEvent::AskRequested { .. })).await {
-        EngineEvent::AskRequested { request_id, question, .. } => (request_id, question),
+    let id = h
+        .handle
+        .spawn("asker".into(), spawn_opts("go"))
+        .await
+        .unwrap();
+    let (rid, question) = match h
+        .wait_for("ask", |e| matches!(e, EngineEvent::AskRequested { .. }))
+        .await
+    {
+        EngineEvent::AskRequested {
+            request_id,
+            question,
+            ..
+        } => (request_id, question),
         _ => unreachable!(),
     };
     assert_eq!(question, "tabs or spaces?");
     h.wait_state(&id, AgentState::Waiting).await;
     // An unknown request id is an error, not a silent success.
-    let bad = h.handle.answer("asker", patchfeld::core::ids::RequestId("nope".into()), "x".into()).await;
+    let bad = h
+        .handle
+        .answer(
+            "asker",
+            patchfeld::core::ids::RequestId("nope".into()),
+            "x".into(),
+        )
+        .await;
     assert!(matches!(bad, Err(EngineError::UnknownRequest { .. })));
-    h.handle.answer("asker", rid, "spaces".into()).await.unwrap();
+    h.handle
+        .answer("asker", rid, "spaces".into())
+        .await
+        .unwrap();
     h.wait_state(&id, AgentState::Done).await;
     let items = h.transcript(&id);
     assert!(items.iter().any(|i| matches!(i,
@@ -275,9 +388,17 @@ async fn ask_orchestrator_times_out_with_an_explanation() {
         ]])),
         Options::default(),
     );
-    let id = h.handle.spawn("lonely".into(), spawn_opts("go")).await.unwrap();
+    let id = h
+        .handle
+        .spawn("lonely".into(), spawn_opts("go"))
+        .await
+        .unwrap();
     h.wait_state(&id, AgentState::Waiting).await;
-    let ev = h.wait_for("ask resolved", |e| matches!(e, EngineEvent::AskResolved { .. })).await;
+    let ev = h
+        .wait_for("ask resolved", |e| {
+            matches!(e, EngineEvent::AskResolved { .. })
+        })
+        .await;
     assert!(matches!(ev, EngineEvent::AskResolved { answer: None, .. }));
     h.wait_state(&id, AgentState::Done).await;
     assert!(h.transcript(&id).iter().any(|i| matches!(i,
@@ -303,13 +424,22 @@ async fn garbage_lines_are_shown_and_parsing_goes_on() {
 #[tokio::test]
 async fn a_crash_mid_turn_turns_the_agent_to_error_with_the_reason() {
     let mut h = Harness::start(
-        one_script(json!([[{"text": "starting"}, {"stderr": "fatal: out of cheese"}, {"exit": 3}]])),
+        one_script(
+            json!([[{"text": "starting"}, {"stderr": "fatal: out of cheese"}, {"exit": 3}]]),
+        ),
         Options::default(),
     );
-    let id = h.handle.spawn("crashy".into(), spawn_opts("go")).await.unwrap();
+    let id = h
+        .handle
+        .spawn("crashy".into(), spawn_opts("go"))
+        .await
+        .unwrap();
     let rec = h.wait_state(&id, AgentState::Error).await;
     let err = rec.error.unwrap();
-    assert!(err.contains("exited with code 3") && err.contains("out of cheese"), "{err}");
+    assert!(
+        err.contains("exited with code 3") && err.contains("out of cheese"),
+        "{err}"
+    );
     assert!(h.transcript(&id).iter().any(|i| matches!(i,
         TranscriptItem::Notice { level: NoticeLevel::Error, text } if text.contains("out of cheese"))));
     h.shutdown().await;
@@ -321,7 +451,11 @@ async fn api_error_results_mark_the_agent_error_until_the_next_good_turn() {
         one_script(json!([[{"error_result": "API Error: 500 boom"}], [{"text": "recovered"}]])),
         Options::default(),
     );
-    let id = h.handle.spawn("flaky".into(), spawn_opts("go")).await.unwrap();
+    let id = h
+        .handle
+        .spawn("flaky".into(), spawn_opts("go"))
+        .await
+        .unwrap();
     let rec = h.wait_state(&id, AgentState::Error).await;
     assert!(rec.error.unwrap().contains("500 boom"));
     h.handle.send("flaky", "try again".into()).await.unwrap();
@@ -339,16 +473,31 @@ async fn a_missing_executable_is_a_clear_spawn_error() {
             ..Default::default()
         },
     );
-    let err = h.handle.spawn("nope".into(), spawn_opts("go")).await.unwrap_err();
+    let err = h
+        .handle
+        .spawn("nope".into(), spawn_opts("go"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, EngineError::SpawnFailed { .. }), "{err:?}");
-    let ev = h.wait_for("error record", |e| matches!(e, EngineEvent::AgentUpdated(r) if r.state == AgentState::Error)).await;
+    let ev = h
+        .wait_for(
+            "error record",
+            |e| matches!(e, EngineEvent::AgentUpdated(r) if r.state == AgentState::Error),
+        )
+        .await;
     if let EngineEvent::AgentUpdated(r) = ev {
         assert!(r.error.unwrap().contains("/nonexistent/claude"));
     }
     h.shutdown().await;
 }
 
-fn past_record(id: &str, name: &str, session: &str, state: AgentState, cwd: &std::path::Path) -> AgentRecord {
+fn past_record(
+    id: &str,
+    name: &str,
+    session: &str,
+    state: AgentState,
+    cwd: &std::path::Path,
+) -> AgentRecord {
     AgentRecord {
         id: AgentId(id.into()),
         name: name.into(),
@@ -382,7 +531,11 @@ async fn resume_passes_the_session_and_continues_the_conversation() {
         ]}),
         Options::default(),
     );
-    let id = h.handle.spawn("mem".into(), spawn_opts("remember 42")).await.unwrap();
+    let id = h
+        .handle
+        .spawn("mem".into(), spawn_opts("remember 42"))
+        .await
+        .unwrap();
     let first = h.wait_state(&id, AgentState::Done).await;
     let sid = first.session_id.clone().unwrap();
     let dir = h.shutdown().await;
@@ -391,19 +544,41 @@ async fn resume_passes_the_session_and_continues_the_conversation() {
     let mut rec = first.clone();
     rec.state = AgentState::Running;
     let mut records = vec![rec];
-    assert!(patchfeld::store::agents::reconcile_on_boot(&mut records, 1.0));
+    assert!(patchfeld::store::agents::reconcile_on_boot(
+        &mut records,
+        1.0
+    ));
     assert_eq!(records[0].state, AgentState::Error);
-    assert_eq!(records[0].error.as_deref(), Some("app exited while running"));
+    assert_eq!(
+        records[0].error.as_deref(),
+        Some("app exited while running")
+    );
     let scenario: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("scenario.json")).unwrap()).unwrap();
-    let mut h = Harness::start(scenario, Options { records, dir: Some(dir), ..Default::default() });
-    h.handle.send("mem", "what did I say?".into()).await.unwrap();
+    let mut h = Harness::start(
+        scenario,
+        Options {
+            records,
+            dir: Some(dir),
+            ..Default::default()
+        },
+    );
+    h.handle
+        .send("mem", "what did I say?".into())
+        .await
+        .unwrap();
     h.wait_state(&id, AgentState::Done).await;
     let argv = h.argv();
     let last = argv.last().unwrap()["args"].as_array().unwrap().clone();
-    assert!(last.iter().any(|a| a == &json!(format!("--resume={sid}"))), "{last:?}");
+    assert!(
+        last.iter().any(|a| a == &json!(format!("--resume={sid}"))),
+        "{last:?}"
+    );
     let t = texts(&h.transcript(&id));
-    let history = t.iter().find(|x| x.starts_with("a:history")).unwrap_or_else(|| panic!("{t:?}"));
+    let history = t
+        .iter()
+        .find(|x| x.starts_with("a:history"))
+        .unwrap_or_else(|| panic!("{t:?}"));
     assert!(history.contains("remember 42"), "{history}");
     // Cost keeps accumulating across lives.
     assert!(h.last_record(&id).unwrap().cost_usd > first.cost_usd);
@@ -413,10 +588,20 @@ async fn resume_passes_the_session_and_continues_the_conversation() {
 #[tokio::test]
 async fn resuming_an_unknown_session_reports_the_cli_error() {
     let dir = tempfile::tempdir().unwrap();
-    let records = vec![past_record("0123456789ab", "ghost", "no-such-session", AgentState::Done, dir.path())];
+    let records = vec![past_record(
+        "0123456789ab",
+        "ghost",
+        "no-such-session",
+        AgentState::Done,
+        dir.path(),
+    )];
     let mut h = Harness::start(
         one_script(json!([[{"text": "x"}]])),
-        Options { records, dir: Some(dir), ..Default::default() },
+        Options {
+            records,
+            dir: Some(dir),
+            ..Default::default()
+        },
     );
     let id = AgentId("0123456789ab".into());
     h.handle.send("ghost", "hello?".into()).await.unwrap();
@@ -428,11 +613,27 @@ async fn resuming_an_unknown_session_reports_the_cli_error() {
 #[tokio::test]
 async fn unknown_agents_get_an_error_listing_known_names() {
     let dir = tempfile::tempdir().unwrap();
-    let records = vec![past_record("0123456789ab", "builder", "s1", AgentState::Done, dir.path())];
-    let h = Harness::start(one_script(json!([[{"text": "x"}]])), Options { records, dir: Some(dir), ..Default::default() });
+    let records = vec![past_record(
+        "0123456789ab",
+        "builder",
+        "s1",
+        AgentState::Done,
+        dir.path(),
+    )];
+    let h = Harness::start(
+        one_script(json!([[{"text": "x"}]])),
+        Options {
+            records,
+            dir: Some(dir),
+            ..Default::default()
+        },
+    );
     let err = h.handle.send("nobody", "hi".into()).await.unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("nobody") && text.contains("builder"), "{text}");
+    assert!(
+        text.contains("nobody") && text.contains("builder"),
+        "{text}"
+    );
     h.shutdown().await;
 }
 
@@ -449,19 +650,31 @@ async fn orchestrator_spawns_children_and_hears_their_notifications() {
                 {"mcp": {"server": "patchfeld_child", "tool": "notify_orchestrator", "arguments": {"message": "all done"}}}
             ]]}
         ]}),
-        Options { orchestrator: true, ..Default::default() },
+        Options {
+            orchestrator: true,
+            ..Default::default()
+        },
     );
     let orch = AgentId::orchestrator();
-    h.handle.send("orchestrator", "please spawn a helper".into()).await.unwrap();
+    h.handle
+        .send("orchestrator", "please spawn a helper".into())
+        .await
+        .unwrap();
     let child = match h
-        .wait_for("child spawned", |e| matches!(e, EngineEvent::AgentUpdated(r) if r.name == "helper"))
+        .wait_for(
+            "child spawned",
+            |e| matches!(e, EngineEvent::AgentUpdated(r) if r.name == "helper"),
+        )
         .await
     {
         EngineEvent::AgentUpdated(r) => r.id,
         _ => unreachable!(),
     };
-    h.wait_for("notification", |e| matches!(e, EngineEvent::Notified { message, .. } if message == "all done"))
-        .await;
+    h.wait_for(
+        "notification",
+        |e| matches!(e, EngineEvent::Notified { message, .. } if message == "all done"),
+    )
+    .await;
     // The orchestrator got it as a message and answered.
     h.wait_for("orchestrator echo", |e| {
         matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &orch

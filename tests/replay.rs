@@ -2,17 +2,21 @@
 //! events; plus the recorder that produced them (`cargo test --test replay -- --ignored`,
 //! needs the real CLI, see tests/support/fake_api.rs) and a self-test of the fake API.
 //!
-//! `total_cost_usd` is PER TURN, not cumulative: `plain_text.jsonl` holds two turns of one
-//! process with identical fake usage, and both results report the same cost (the recorder
-//! asserts this when it records, `plain_text_two_turns` checks the fixture).
+//! `total_cost_usd` is NOT per turn: it is the session's running total (verified with CLI
+//! 2.1.330). `plain_text.jsonl` holds two turns of one process with identical fake usage and
+//! reports 0.000594 then 0.001188; `resume_known.jsonl` (same session, new process) reports
+//! 0.001782, so the total survives `--resume`; `cost_across_error.jsonl` shows an API-error turn
+//! repeating the previous total. `usage` is per turn. `to_domain::LineParser` derives per-turn
+//! costs; the recorder asserts the running-total behaviour each time it records.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod support;
 
 use patchfeld::claude::{control, sdk_mcp, to_domain, wire};
+use patchfeld::core::agent::PermissionMode;
 use patchfeld::core::event::{AgentEvent, SessionActivity, TurnOutcome};
 use patchfeld::core::permission::{Decision, PermissionRequest};
-use patchfeld::core::transcript::TranscriptItem;
+use patchfeld::core::transcript::{NoticeLevel, TranscriptItem};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -28,11 +32,24 @@ fn fixture_path(name: &str) -> PathBuf {
         .join(format!("{name}.jsonl"))
 }
 
-fn events(name: &str) -> Vec<AgentEvent> {
+fn fixture_lines(name: &str) -> Vec<String> {
     let path = fixture_path(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (record with --ignored)", path.display()));
-    text.lines().flat_map(to_domain::parse_line).collect()
+    text.lines().map(str::to_owned).collect()
+}
+
+/// Events of a fixture as the engine sees them (per-turn costs, fresh session).
+fn events(name: &str) -> Vec<AgentEvent> {
+    events_with_prior_cost(name, 0.0)
+}
+
+fn events_with_prior_cost(name: &str, prior: f64) -> Vec<AgentEvent> {
+    let mut parser = to_domain::LineParser::new(prior);
+    fixture_lines(name)
+        .iter()
+        .flat_map(|l| parser.parse_line(l))
+        .collect()
 }
 
 fn transcript(ev: &[AgentEvent]) -> Vec<&TranscriptItem> {
@@ -118,8 +135,20 @@ fn plain_text_two_turns() {
     }
     assert_eq!(out[0].text, "Hello there.");
     assert_eq!(out[1].text, "Second answer.");
-    // Per turn, not cumulative: same usage, same cost.
+    // Same usage per turn → the same per-turn cost, although the raw totals differ.
     assert!((out[0].cost_usd - out[1].cost_usd).abs() < 1e-12, "{out:?}");
+    let raw = raw_costs(&fixture_lines("plain_text"));
+    assert!((raw[1] - 2.0 * raw[0]).abs() < 1e-12, "{raw:?}");
+    // The stateless parser reports the running total.
+    let stateless: Vec<f64> = fixture_lines("plain_text")
+        .iter()
+        .flat_map(|l| to_domain::parse_line(l))
+        .filter_map(|e| match e {
+            AgentEvent::TurnEnded(o) => Some(o.cost_usd),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stateless, raw);
     let idles = ev
         .iter()
         .filter(|e| **e == AgentEvent::Activity(SessionActivity::Idle))
@@ -171,7 +200,11 @@ fn bash_allowed() {
     assert_eq!(out.len(), 1);
     assert!(!out[0].is_error);
     assert_eq!(out[0].text, "Done.");
-    assert_eq!(out[0].tokens_in, 2 * CALL_INPUT, "two API calls in the turn");
+    assert_eq!(
+        out[0].tokens_in,
+        2 * CALL_INPUT,
+        "two API calls in the turn"
+    );
     assert!(ev.contains(&AgentEvent::Activity(SessionActivity::RequiresAction)));
 }
 
@@ -217,7 +250,12 @@ fn mcp_notify() {
         .iter()
         .filter_map(|(_, m)| m.get("method").and_then(Value::as_str))
         .collect();
-    for m in ["initialize", "notifications/initialized", "tools/list", "tools/call"] {
+    for m in [
+        "initialize",
+        "notifications/initialized",
+        "tools/list",
+        "tools/call",
+    ] {
         assert!(methods.contains(&m), "{m} missing from {methods:?}");
     }
     let call = mcp
@@ -226,7 +264,10 @@ fn mcp_notify() {
         .unwrap()
         .1;
     assert_eq!(call["params"]["name"], NOTIFY);
-    assert_eq!(call["params"]["arguments"], json!({"message": "hello from child"}));
+    assert_eq!(
+        call["params"]["arguments"],
+        json!({"message": "hello from child"})
+    );
     // Pre-allowed through --allowedTools: no permission prompt.
     assert!(permission_requests(&ev).is_empty());
     let items = transcript(&ev);
@@ -263,11 +304,79 @@ fn resume_unknown_session() {
     assert_eq!(out.len(), 1, "{ev:?}");
     assert!(out[0].is_error);
     assert!(
-        out[0].text.contains("No conversation found with session ID"),
+        out[0]
+            .text
+            .contains("No conversation found with session ID"),
         "{}",
         out[0].text
     );
     assert_eq!(out[0].cost_usd, 0.0);
+}
+
+#[test]
+fn resume_known_session_restores_the_running_cost() {
+    let first = outcomes(&events("plain_text"))
+        .iter()
+        .map(|o| o.cost_usd)
+        .sum::<f64>();
+    let first_ids = session_ids(&events("plain_text"))[0].to_owned();
+    let ev = events_with_prior_cost("resume_known", first);
+    no_unknowns(&ev);
+    assert_eq!(session_ids(&ev), [first_ids.as_str()]);
+    let out = outcomes(&ev);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].text, "Resumed answer.");
+    // One more identical API call: the same per-turn cost as each earlier turn.
+    assert!((out[0].cost_usd - first / 2.0).abs() < 1e-12, "{out:?}");
+}
+
+#[test]
+fn cost_across_an_api_error_turn() {
+    let ev = events("cost_across_error");
+    no_unknowns(&ev);
+    let out = outcomes(&ev);
+    assert_eq!(out.len(), 3);
+    assert_eq!(
+        out.iter().map(|o| o.is_error).collect::<Vec<_>>(),
+        [false, true, false]
+    );
+    assert!(out[0].cost_usd > 0.0);
+    assert_eq!(out[1].cost_usd, 0.0, "the failed turn cost nothing");
+    assert_eq!(out[1].tokens_in, 0);
+    assert!((out[2].cost_usd - out[0].cost_usd).abs() < 1e-12, "{out:?}");
+    assert!(
+        out[1].text.starts_with("API Error: 500 boom"),
+        "{}",
+        out[1].text
+    );
+}
+
+#[test]
+fn interrupt_while_streaming() {
+    let ev = events("interrupt_streaming");
+    no_unknowns(&ev);
+    // Our interrupt was answered at once with an empty queue.
+    let resp = ev
+        .iter()
+        .find_map(|e| match e {
+            AgentEvent::ControlResponse { request_id, result } => Some((request_id, result)),
+            _ => None,
+        })
+        .unwrap();
+    assert!(resp.0.starts_with("req_"), "{}", resp.0);
+    assert_eq!(resp.1, &Ok(json!({"still_queued": []})));
+    let items = transcript(&ev);
+    assert!(items.contains(&&TranscriptItem::Notice {
+        level: NoticeLevel::Warning,
+        text: "[Request interrupted by user]".into()
+    }));
+    assert!(!items.iter().any(|t| matches!(t,
+        TranscriptItem::Assistant { text } if text.contains("too late"))));
+    let out = outcomes(&ev);
+    assert_eq!(out.len(), 2);
+    assert!(out[0].is_error, "an interrupted turn is an error result");
+    assert!(!out[1].is_error);
+    assert_eq!(out[1].text, "After the interrupt.");
 }
 
 #[test]
@@ -335,9 +444,7 @@ async fn fake_api_scripts_sse_replies_and_records_requests() {
     ])
     .unwrap();
     let addr = api.addr();
-    let req = |content: Value| {
-        json!({"model":"m","stream":true,"messages":[{"role":"user","content":content}]})
-    };
+    let req = |content: Value| json!({"model":"m","stream":true,"messages":[{"role":"user","content":content}]});
     let bodies = [
         req(json!("please make file out.txt")),
         req(json!([{"type":"tool_result","tool_use_id":"t","content":"ok"}])),
@@ -374,7 +481,11 @@ async fn fake_api_scripts_sse_replies_and_records_requests() {
     assert_eq!(api.message_bodies()[2], bodies[2]);
 
     let tokens = tokio::task::spawn_blocking(move || {
-        http_post(addr, "/v1/messages/count_tokens?beta=true", &json!({"messages":[]}))
+        http_post(
+            addr,
+            "/v1/messages/count_tokens?beta=true",
+            &json!({"messages":[]}),
+        )
     })
     .await
     .unwrap();
@@ -431,6 +542,10 @@ struct Scenario {
     resume: Option<String>,
     /// Reuse these (HOME, cwd) dirs, e.g. to resume a session recorded before.
     dirs: Option<(tempfile::TempDir, tempfile::TempDir)>,
+    /// Send an `interrupt` once the fake API has received this many model requests.
+    interrupt_at_request: Option<usize>,
+    /// `--permission-mode`.
+    mode: Option<PermissionMode>,
 }
 
 struct Recording {
@@ -456,7 +571,10 @@ async fn record(claude: &Path, sc: Scenario) -> Recording {
         .dirs
         .unwrap_or_else(|| (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()));
     let pre_allowed = vec![control::mcp_tool_name(CHILD_SERVER, NOTIFY)];
-    let opts = patchfeld::core::agent::SpawnOptions::default();
+    let opts = patchfeld::core::agent::SpawnOptions {
+        permission_mode: sc.mode,
+        ..Default::default()
+    };
     let args = control::cli_args(&control::CliArgsInput {
         mcp_server: CHILD_SERVER,
         pre_allowed_tools: &pre_allowed,
@@ -480,6 +598,7 @@ async fn record(claude: &Path, sc: Scenario) -> Recording {
     let tools = child_tools();
     let mut lines = Vec::new();
     let mut eof = false;
+    let mut interrupt_at = sc.interrupt_at_request;
 
     async fn send(stdin: &mut tokio::process::ChildStdin, line: String) {
         // The CLI may already have exited (resume of an unknown id): ignore broken pipes.
@@ -491,9 +610,24 @@ async fn record(claude: &Path, sc: Scenario) -> Recording {
         send(&mut stdin, wire::user_message(prompt)).await;
         let mut saw_result = false;
         loop {
-            let next = tokio::time::timeout(Duration::from_secs(60), out.next_line())
+            let line_or_interrupt = async {
+                match interrupt_at {
+                    Some(n) => tokio::select! {
+                        l = out.next_line() => Some(l),
+                        _ = api.wait_for_messages(n, Duration::from_secs(60)) => None,
+                    },
+                    None => Some(out.next_line().await),
+                }
+            };
+            let next = tokio::time::timeout(Duration::from_secs(60), line_or_interrupt)
                 .await
                 .unwrap_or_else(|_| panic!("{}: CLI silent for 60 s; got {lines:#?}", sc.name));
+            let Some(next) = next else {
+                interrupt_at = None;
+                let id = control::next_request_id();
+                send(&mut stdin, wire::control_request(&id, control::interrupt())).await;
+                continue;
+            };
             let Some(line) = next.unwrap() else {
                 eof = true;
                 break;
@@ -653,6 +787,8 @@ async fn record_fixtures() {
             permission: Permission::Allow,
             resume: None,
             dirs: None,
+            interrupt_at_request: None,
+            mode: None,
         },
     )
     .await;
@@ -675,14 +811,23 @@ async fn record_fixtures() {
             permission: Permission::Allow,
             resume: Some(session.clone()),
             dirs: Some((rec.home, rec.cwd)),
+            interrupt_at_request: None,
+            mode: None,
         },
     )
     .await;
-    eprintln!("resume raw costs: {:?} (first process: {raw:?})", raw_costs(&rec.lines));
+    let resumed = raw_costs(&rec.lines);
+    assert!(
+        (resumed[0] - 3.0 * raw[0]).abs() < 1e-12,
+        "{resumed:?} after {raw:?}"
+    );
     assert_eq!(session_ids_of(&rec.lines), session);
     let bodies = rec.api.message_bodies();
     let all = bodies[0]["messages"].to_string();
-    assert!(all.contains("Hello there.") && all.contains("Second answer."), "{all}");
+    assert!(
+        all.contains("Hello there.") && all.contains("Second answer."),
+        "{all}"
+    );
 
     // (b) Bash allowed → the file exists.
     let rec = record(
@@ -694,6 +839,8 @@ async fn record_fixtures() {
             permission: Permission::Allow,
             resume: None,
             dirs: None,
+            interrupt_at_request: None,
+            mode: None,
         },
     )
     .await;
@@ -715,6 +862,8 @@ async fn record_fixtures() {
             permission: Permission::Deny,
             resume: None,
             dirs: None,
+            interrupt_at_request: None,
+            mode: None,
         },
     )
     .await;
@@ -741,6 +890,8 @@ async fn record_fixtures() {
             permission: Permission::Allow,
             resume: None,
             dirs: None,
+            interrupt_at_request: None,
+            mode: None,
         },
     )
     .await;
@@ -754,6 +905,80 @@ async fn record_fixtures() {
     assert!(tool_names.contains(&"mcp__patchfeld_child__notify_orchestrator"));
     assert_eq!(fake_api::last_tool_results(&bodies[1]), ["delivered"]);
 
+    // (e2) an API error between two good turns: is the running cost total kept?
+    let rec = record(
+        &claude,
+        Scenario {
+            name: "cost_across_error",
+            rules: vec![
+                // Once only: the failed prompt stays in the history of the next request.
+                Rule::new(
+                    Matcher::LastTextContains("fail now".into()),
+                    Reply::error(500, "boom"),
+                )
+                .times(1),
+                Rule::any(Reply::text("Fine.")),
+            ],
+            prompts: vec!["hi", "fail now", "hi again"],
+            permission: Permission::Allow,
+            resume: None,
+            dirs: None,
+            interrupt_at_request: None,
+            mode: None,
+        },
+    )
+    .await;
+    let raw = raw_costs(&rec.lines);
+    assert_eq!(raw.len(), 3);
+    assert!(raw[0] > 0.0 && (raw[1] - raw[0]).abs() < 1e-12, "{raw:?}");
+    assert!((raw[2] - 2.0 * raw[0]).abs() < 1e-12, "{raw:?}");
+
+    // (g) interrupt while the API response is held open.
+    let gate = fake_api::Gate::new();
+    let rec = record(
+        &claude,
+        Scenario {
+            name: "interrupt_streaming",
+            rules: vec![
+                Rule::any(Reply::hold(&gate, "too late")).times(1),
+                Rule::any(Reply::text("After the interrupt.")),
+            ],
+            prompts: vec!["write a long essay", "never mind, say hi"],
+            permission: Permission::Allow,
+            resume: None,
+            dirs: None,
+            interrupt_at_request: Some(1),
+            mode: None,
+        },
+    )
+    .await;
+    gate.release();
+    let out = outcomes_of(&rec.lines);
+    assert_eq!(out.len(), 2);
+    assert!(out[0].is_error && !out[1].is_error, "{out:?}");
+
+    // (h) bypass mode: no permission request, the command runs (as root this needs
+    // IS_SANDBOX=1, which the test env sets).
+    let rec = record(
+        &claude,
+        Scenario {
+            name: "bash_bypass",
+            rules: make_file_rules(),
+            prompts: vec!["please make file out.txt"],
+            permission: Permission::Deny,
+            resume: None,
+            dirs: None,
+            interrupt_at_request: None,
+            mode: Some(PermissionMode::BypassPermissions),
+        },
+    )
+    .await;
+    assert!(rec.cwd.path().join("out.txt").exists());
+    assert!(
+        !rec.lines.iter().any(|l| l.contains("\"can_use_tool\"")),
+        "bypass must not ask"
+    );
+
     // (e) API 500.
     let rec = record(
         &claude,
@@ -764,6 +989,8 @@ async fn record_fixtures() {
             permission: Permission::Allow,
             resume: None,
             dirs: None,
+            interrupt_at_request: None,
+            mode: None,
         },
     )
     .await;
@@ -780,6 +1007,8 @@ async fn record_fixtures() {
             permission: Permission::Allow,
             resume: Some("6a1f3c52-0d7e-4b8a-9c21-3e5f7a9b0c4d".into()),
             dirs: None,
+            interrupt_at_request: None,
+            mode: None,
         },
     )
     .await;

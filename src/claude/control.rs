@@ -103,6 +103,10 @@ pub struct CliArgsInput<'a> {
 /// anyway (ExitPlanMode, `requires_user_interaction`) then reach us instead of failing.
 /// In bypass we also pass `--allow-dangerously-skip-permissions`, so that a later
 /// `set_permission_mode` back into bypass (after e.g. a plan-mode switch) is accepted (§6.1).
+/// Only in bypass: as root without `IS_SANDBOX=1` that flag alone makes the CLI exit 1 ("cannot
+/// be used with root/sudo privileges"), even in default mode (checked on 2.1.330); bypass
+/// itself fails the same way there, so adding it costs nothing. The engine should show that
+/// stderr line to the user.
 pub fn cli_args(input: &CliArgsInput<'_>) -> Vec<String> {
     let mut args: Vec<String> = BASE_FLAGS.iter().map(|s| (*s).to_owned()).collect();
     args.extend(PERMISSION_PROMPT_FLAGS.iter().map(|s| (*s).to_owned()));
@@ -245,7 +249,10 @@ mod tests {
             value_after(&args, "--disallowedTools"),
             Some("WebFetch,WebSearch")
         );
-        assert_eq!(value_after(&args, "--append-system-prompt"), Some("be brief"));
+        assert_eq!(
+            value_after(&args, "--append-system-prompt"),
+            Some("be brief")
+        );
         assert_eq!(value_after(&args, "--permission-mode"), Some("acceptEdits"));
         assert!(args.contains(&"--resume=-abc".to_owned()));
         assert!(!args.iter().any(|a| a.starts_with("--session-id")));
@@ -271,7 +278,10 @@ mod tests {
             Some("bypassPermissions")
         );
         assert!(args.contains(&"--allow-dangerously-skip-permissions".to_owned()));
-        assert_eq!(value_after(&args, "--permission-prompt-tool"), Some("stdio"));
+        assert_eq!(
+            value_after(&args, "--permission-prompt-tool"),
+            Some("stdio")
+        );
         assert!(args.contains(&"--session-id=0b5c6a3e-8a43-4d0f-9d0e-2f0a4d1b7c11".to_owned()));
     }
 

@@ -214,7 +214,10 @@ mod tests {
         assert_eq!(r["id"], 5);
         assert_eq!(r["result"]["isError"], true);
         let text = r["result"]["content"][0]["text"].as_str().unwrap();
-        assert!(text.contains("nope") && text.contains("notify_orchestrator"), "{text}");
+        assert!(
+            text.contains("nope") && text.contains("notify_orchestrator"),
+            "{text}"
+        );
         let msg = json!({"method":"resources/list","jsonrpc":"2.0","id":6});
         let McpAction::Reply(r) = handle("s", &tools(), &msg) else {
             panic!()

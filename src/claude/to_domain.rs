@@ -11,11 +11,18 @@
 //! * `system`: `init` → [`AgentEvent::SessionInit`]; `session_state_changed` →
 //!   [`AgentEvent::Activity`]; `permission_denied` (the CLI refused on its own, the host never
 //!   saw it) and `task_started` / `task_notification` (subagents) → info/warning notices.
-//!   `status`, `task_updated`, `background_tasks_changed` are bookkeeping that would flood the
+//!   `status`, `task_updated`, `background_tasks_changed`, `thinking_tokens` are bookkeeping that would flood the
 //!   transcript and are dropped. Unknown subtypes are kept as [`TranscriptItem::Unknown`].
 //! * `stream_event` and `keep_alive` produce nothing (partial messages are not used).
 //! * A line of a known type whose fields do not fit becomes `Unknown`; for `result` a failed
 //!   [`AgentEvent::TurnEnded`] is added too, so a turn never stays open because of a bad line.
+//!
+//! Cost: the CLI's `total_cost_usd` is the SESSION's running total, not the turn's (recorded
+//! with the real CLI 2.1.330, tests/fixtures: two turns report 0.000594 then 0.001188; after
+//! `--resume` in a new process the first turn reports 0.001782, so the total is restored; an
+//! API-error turn repeats the previous total). `usage`, in contrast, is per turn. [`LineParser`]
+//! turns the running total into the per-turn cost [`TurnOutcome::cost_usd`] promises; the
+//! stateless [`parse_line`] cannot, and reports the running total as is.
 
 use crate::claude::wire::{
     self, ContentBlock, ControlRequestBody, Incoming, ResultLine, SystemMessage,
@@ -29,7 +36,44 @@ use serde_json::Value;
 /// How much of a malformed line a notice quotes.
 const MALFORMED_QUOTE_CHARS: usize = 300;
 
+/// Parser state for one CLI process: turns the running cost total into per-turn costs.
+#[derive(Debug, Clone, Default)]
+pub struct LineParser {
+    session_cost_usd: f64,
+}
+
+impl LineParser {
+    /// A parser for a process whose session already cost `prior_session_cost_usd` (0 for a
+    /// new session; the agent's recorded total when resuming, since the CLI restores it).
+    pub fn new(prior_session_cost_usd: f64) -> Self {
+        Self {
+            session_cost_usd: prior_session_cost_usd.max(0.0),
+        }
+    }
+
+    /// The session's running cost as last reported (or the prior total).
+    pub fn session_cost_usd(&self) -> f64 {
+        self.session_cost_usd
+    }
+
+    /// [`parse_line`], with [`TurnOutcome::cost_usd`] made per turn: the growth of the running
+    /// total since the previous result (never negative; a lower total, e.g. a failed resume
+    /// that reports 0, only moves the baseline).
+    pub fn parse_line(&mut self, line: &str) -> Vec<AgentEvent> {
+        let mut events = parse_line(line);
+        for e in &mut events {
+            if let AgentEvent::TurnEnded(o) = e {
+                let total = o.cost_usd;
+                o.cost_usd = (total - self.session_cost_usd).max(0.0);
+                self.session_cost_usd = total;
+            }
+        }
+        events
+    }
+}
+
 /// Parse one stdout line into zero or more domain events. Never panics.
+/// [`TurnOutcome::cost_usd`] is the session's running total here; see [`LineParser`].
 pub fn parse_line(line: &str) -> Vec<AgentEvent> {
     let trimmed = line.trim();
     if trimmed.is_empty() {
@@ -143,7 +187,9 @@ fn system_events(sys: SystemMessage, raw: &str) -> Vec<AgentEvent> {
             format!("task {}: {}", t.status, t.summary),
         )],
         SystemMessage::Other { subtype, .. } => match subtype.as_str() {
-            "status" | "task_updated" | "background_tasks_changed" => Vec::new(),
+            "status" | "task_updated" | "background_tasks_changed" | "thinking_tokens" => {
+                Vec::new()
+            }
             _ => vec![unknown(raw)],
         },
     }
@@ -266,10 +312,42 @@ mod tests {
     }
 
     #[test]
+    fn line_parser_turns_running_totals_into_turn_costs() {
+        let result = |total: f64| {
+            json!({"type":"result","subtype":"success","is_error":false,"result":"x","total_cost_usd":total})
+                .to_string()
+        };
+        let cost = |ev: Vec<AgentEvent>| match ev.as_slice() {
+            [AgentEvent::TurnEnded(o)] => o.cost_usd,
+            other => panic!("{other:?}"),
+        };
+        let mut p = LineParser::new(0.0);
+        assert!((cost(p.parse_line(&result(0.25))) - 0.25).abs() < 1e-12);
+        assert!((cost(p.parse_line(&result(0.75))) - 0.5).abs() < 1e-12);
+        // An API-error turn repeats the total: it cost nothing.
+        assert_eq!(cost(p.parse_line(&result(0.75))), 0.0);
+        assert!((p.session_cost_usd() - 0.75).abs() < 1e-12);
+        // Resumed: the CLI restores the total, only the growth counts.
+        let mut p = LineParser::new(0.75);
+        assert!((cost(p.parse_line(&result(1.0))) - 0.25).abs() < 1e-12);
+        // A lower total never yields a negative cost, and becomes the new baseline.
+        assert_eq!(cost(p.parse_line(&result(0.0))), 0.0);
+        assert!((cost(p.parse_line(&result(0.1))) - 0.1).abs() < 1e-12);
+        // Non-result lines pass through unchanged.
+        assert_eq!(
+            p.parse_line(r#"{"type":"system","subtype":"session_state_changed","state":"idle"}"#),
+            vec![AgentEvent::Activity(SessionActivity::Idle)]
+        );
+    }
+
+    #[test]
     fn bad_result_still_ends_the_turn() {
         let ev = parse_line(r#"{"type":"result","usage":"weird","session_id":"s"}"#);
         assert_eq!(ev.len(), 2);
-        assert!(matches!(ev[1], AgentEvent::TurnEnded(TurnOutcome { is_error: true, .. })));
+        assert!(matches!(
+            ev[1],
+            AgentEvent::TurnEnded(TurnOutcome { is_error: true, .. })
+        ));
     }
 
     #[test]

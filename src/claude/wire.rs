@@ -406,8 +406,8 @@ pub struct ControlResponseLine {
 /// Parse one stdout line. Blank lines and lines that are not JSON objects are errors; every
 /// JSON object parses (unknown or ill-typed ones as [`Incoming::Unknown`]).
 pub fn parse(line: &str) -> Result<Incoming, WireError> {
-    let value: Value = serde_json::from_str(line.trim())
-        .map_err(|_| WireError::NotJsonObject(line.to_owned()))?;
+    let value: Value =
+        serde_json::from_str(line.trim()).map_err(|_| WireError::NotJsonObject(line.to_owned()))?;
     if !value.is_object() {
         return Err(WireError::NotJsonObject(line.to_owned()));
     }

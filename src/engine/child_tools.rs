@@ -22,7 +22,8 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         ToolDef {
             name: "notify_orchestrator".into(),
-            description: "Tell the orchestrator about a milestone or result. Returns at once.".into(),
+            description: "Tell the orchestrator about a milestone or result. Returns at once."
+                .into(),
             input_schema: json!({
                 "type": "object",
                 "properties": {"message": {"type": "string", "description": "What to tell the orchestrator."}},

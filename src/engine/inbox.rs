@@ -78,7 +78,9 @@ impl Inbox {
 
     /// Drop everything (process gone); returns what was pending.
     pub fn drain(&mut self) -> (Vec<PermissionRequest>, Vec<(RequestId, PendingAsk)>) {
-        let perms = std::mem::take(&mut self.permissions).into_values().collect();
+        let perms = std::mem::take(&mut self.permissions)
+            .into_values()
+            .collect();
         let asks = std::mem::take(&mut self.asks).into_iter().collect();
         (perms, asks)
     }
@@ -106,7 +108,10 @@ mod tests {
         let mut inbox = Inbox::default();
         inbox.add_permission(req("b"));
         inbox.add_permission(req("a"));
-        let order: Vec<_> = inbox.permissions().map(|r| r.request_id.0.clone()).collect();
+        let order: Vec<_> = inbox
+            .permissions()
+            .map(|r| r.request_id.0.clone())
+            .collect();
         assert_eq!(order, ["b", "a"]);
         assert!(inbox.take_permission(&RequestId("b".into())).is_some());
         assert!(inbox.take_permission(&RequestId("b".into())).is_none());
@@ -125,7 +130,9 @@ mod tests {
             },
         );
         assert!(inbox.take_ask_by_control("nope").is_none());
-        let (id, ask) = inbox.take_ask_by_control("ctl-1").unwrap_or_else(|| panic!("missing"));
+        let (id, ask) = inbox
+            .take_ask_by_control("ctl-1")
+            .unwrap_or_else(|| panic!("missing"));
         assert_eq!(id.0, "q1");
         assert_eq!(ask.rpc_id, json!(3));
         assert_eq!(inbox.drain().1.len(), 0);

@@ -9,7 +9,9 @@ use crate::claude::control::{self, CliArgsInput};
 use crate::claude::process::{self, ChildHandle, FromChild, LaunchSpec, ToChild};
 use crate::claude::sdk_mcp::{self, McpAction};
 use crate::claude::{to_domain, wire};
-use crate::core::agent::{AgentRecord, AgentState, PermissionMode, SpawnOptions, StateInput, StateMachine};
+use crate::core::agent::{
+    AgentRecord, AgentState, PermissionMode, SpawnOptions, StateInput, StateMachine,
+};
 use crate::core::event::{AgentEvent, SessionActivity, TurnOutcome};
 use crate::core::ids::{AgentId, RequestId};
 use crate::core::permission::{Decision, PermissionRequest};
@@ -121,11 +123,14 @@ struct Live {
     kill_replies: Vec<oneshot::Sender<Result<(), EngineError>>>,
 }
 
+/// Runs once when a `wait_for_agents` call ends (`true`: every agent settled).
+pub(crate) type WaitReply = Box<dyn FnOnce(&mut Manager, bool) + Send>;
+
 /// A `wait_for_agents` call waiting for agents to settle.
 struct Waiter {
     id: u64,
     agents: Vec<AgentId>,
-    reply: Box<dyn FnOnce(&mut Manager, bool) + Send>,
+    reply: WaitReply,
 }
 
 pub(crate) struct Manager {
@@ -246,7 +251,10 @@ impl Manager {
             return Ok(r.id.clone());
         }
         let named: Vec<&AgentRecord> = self.records.values().filter(|r| r.name == q).collect();
-        let live: Vec<&&AgentRecord> = named.iter().filter(|r| self.live.contains_key(&r.id)).collect();
+        let live: Vec<&&AgentRecord> = named
+            .iter()
+            .filter(|r| self.live.contains_key(&r.id))
+            .collect();
         match (named.len(), live.len()) {
             (0, _) => Err(EngineError::UnknownAgent {
                 query: q.to_owned(),
@@ -264,7 +272,11 @@ impl Manager {
                     (0, Some(id)) => Ok(id),
                     _ => Err(EngineError::AmbiguousName {
                         name: q.to_owned(),
-                        ids: named.iter().map(|r| r.id.0.as_str()).collect::<Vec<_>>().join(", "),
+                        ids: named
+                            .iter()
+                            .map(|r| r.id.0.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     }),
                 }
             }
@@ -285,13 +297,19 @@ impl Manager {
         }
     }
 
-    pub(crate) fn spawn(&mut self, name: String, options: SpawnOptions) -> Result<AgentId, EngineError> {
+    pub(crate) fn spawn(
+        &mut self,
+        name: String,
+        options: SpawnOptions,
+    ) -> Result<AgentId, EngineError> {
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(EngineError::Invalid("name must not be empty".into()));
         }
         if name == AgentId::ORCHESTRATOR {
-            return Err(EngineError::Invalid("the name 'orchestrator' is reserved".into()));
+            return Err(EngineError::Invalid(
+                "the name 'orchestrator' is reserved".into(),
+            ));
         }
         if options.prompt.trim().is_empty() {
             return Err(EngineError::Invalid("prompt must not be empty".into()));
@@ -417,7 +435,10 @@ impl Manager {
         let writer = match TranscriptWriter::open(&self.config.paths, id) {
             Ok(w) => Some(w),
             Err(e) => {
-                self.notice(NoticeLevel::Warning, format!("transcript for {id} not writable: {e}"));
+                self.notice(
+                    NoticeLevel::Warning,
+                    format!("transcript for {id} not writable: {e}"),
+                );
                 None
             }
         };
@@ -471,10 +492,14 @@ impl Manager {
                 }
                 self.dirty.insert(id.clone());
                 if let Some(mut w) = writer {
-                    self.record_with(&mut w, id, TranscriptItem::Notice {
-                        level: NoticeLevel::Error,
-                        text,
-                    });
+                    self.record_with(
+                        &mut w,
+                        id,
+                        TranscriptItem::Notice {
+                            level: NoticeLevel::Error,
+                            text,
+                        },
+                    );
                     let _ = w.flush();
                 }
                 Err(EngineError::SpawnFailed { program, reason })
@@ -525,7 +550,11 @@ impl Manager {
             &control::next_request_id(),
             control::interrupt(),
         )));
-        let asks: Vec<(RequestId, PendingAsk)> = live.inbox.asks().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let asks: Vec<(RequestId, PendingAsk)> = live
+            .inbox
+            .asks()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         for (rid, _) in asks {
             self.close_ask(id, &rid, AskEnd::Cancelled("the agent was interrupted"));
         }
@@ -534,14 +563,21 @@ impl Manager {
         } else {
             format!("interrupted; {dropped} queued message(s) dropped")
         };
-        self.record(id, TranscriptItem::Notice {
-            level: NoticeLevel::Info,
-            text,
-        });
+        self.record(
+            id,
+            TranscriptItem::Notice {
+                level: NoticeLevel::Info,
+                text,
+            },
+        );
         Ok(dropped)
     }
 
-    pub(crate) fn kill(&mut self, id: &AgentId, reply: Option<oneshot::Sender<Result<(), EngineError>>>) {
+    pub(crate) fn kill(
+        &mut self,
+        id: &AgentId,
+        reply: Option<oneshot::Sender<Result<(), EngineError>>>,
+    ) {
         let name = self.name_of(id);
         let Some(live) = self.live.get_mut(id) else {
             if let Some(r) = reply {
@@ -562,10 +598,13 @@ impl Manager {
             r.ended_at = Some(now());
             r.current_tool = None;
         }
-        self.record(id, TranscriptItem::Notice {
-            level: NoticeLevel::Warning,
-            text: "killed".into(),
-        });
+        self.record(
+            id,
+            TranscriptItem::Notice {
+                level: NoticeLevel::Warning,
+                text: "killed".into(),
+            },
+        );
     }
 
     pub(crate) fn resume(&mut self, id: &AgentId) -> Result<(), EngineError> {
@@ -576,14 +615,23 @@ impl Manager {
         let Some(sid) = self.records.get(id).and_then(|r| r.session_id.clone()) else {
             return Err(EngineError::NotResumable(name));
         };
-        if self.records.get(id).and_then(|r| r.spawn_options.as_ref()).is_none() && !id.is_orchestrator() {
+        if self
+            .records
+            .get(id)
+            .and_then(|r| r.spawn_options.as_ref())
+            .is_none()
+            && !id.is_orchestrator()
+        {
             return Err(EngineError::NotResumable(name));
         }
         self.launch(id, Some(sid.clone()))?;
-        self.record(id, TranscriptItem::Notice {
-            level: NoticeLevel::Info,
-            text: format!("resumed session {sid}"),
-        });
+        self.record(
+            id,
+            TranscriptItem::Notice {
+                level: NoticeLevel::Info,
+                text: format!("resumed session {sid}"),
+            },
+        );
         Ok(())
     }
 
@@ -621,10 +669,13 @@ impl Manager {
         )));
         self.apply_state(id, StateInput::PermissionClosed);
         let outcome = decision.label().to_owned();
-        self.record(id, TranscriptItem::Notice {
-            level: NoticeLevel::Info,
-            text: format!("{} {}", req.tool_name, outcome),
-        });
+        self.record(
+            id,
+            TranscriptItem::Notice {
+                level: NoticeLevel::Info,
+                text: format!("{} {}", req.tool_name, outcome),
+            },
+        );
         self.emit(EngineEvent::PermissionResolved {
             agent_id: id.clone(),
             request_id: request_id.clone(),
@@ -633,7 +684,12 @@ impl Manager {
         Ok(())
     }
 
-    pub(crate) fn answer_ask(&mut self, id: &AgentId, request_id: &RequestId, text: &str) -> Result<(), EngineError> {
+    pub(crate) fn answer_ask(
+        &mut self,
+        id: &AgentId,
+        request_id: &RequestId,
+        text: &str,
+    ) -> Result<(), EngineError> {
         let pending = self
             .live
             .get(id)
@@ -657,7 +713,10 @@ impl Manager {
         }
         let ids: Vec<AgentId> = self.live.keys().cloned().collect();
         for id in ids {
-            let was_working = self.records.get(&id).is_some_and(|r| !r.state.is_settled() && r.state != AgentState::Idle);
+            let was_working = self
+                .records
+                .get(&id)
+                .is_some_and(|r| !r.state.is_settled() && r.state != AgentState::Idle);
             if let Some(live) = self.live.get_mut(&id) {
                 live.killing = true;
                 let _ = live.child.tx.send(ToChild::Kill);
@@ -740,7 +799,9 @@ impl Manager {
                 if let Some(live) = self.live.get_mut(id) {
                     live.has_state_signal = true;
                     live.busy = true;
-                    if live.machine.lifecycle != crate::core::agent::Lifecycle::Running && !live.killing {
+                    if live.machine.lifecycle != crate::core::agent::Lifecycle::Running
+                        && !live.killing
+                    {
                         self.apply_state(id, StateInput::TurnStarted);
                     }
                 }
@@ -784,7 +845,11 @@ impl Manager {
                         request_id: rid,
                         outcome: "cancelled".into(),
                     });
-                } else if let Some((ask_id, _)) = self.live.get_mut(id).and_then(|l| l.inbox.take_ask_by_control(&request_id)) {
+                } else if let Some((ask_id, _)) = self
+                    .live
+                    .get_mut(id)
+                    .and_then(|l| l.inbox.take_ask_by_control(&request_id))
+                {
                     self.apply_state(id, StateInput::AskClosed);
                     self.emit(EngineEvent::AskResolved {
                         agent_id: id.clone(),
@@ -801,9 +866,18 @@ impl Manager {
             AgentEvent::ControlResponse { request_id, result } => {
                 tracing::debug!(agent = %id, request_id, ?result, "control response");
             }
-            AgentEvent::UnsupportedRequest { request_id, subtype } => {
+            AgentEvent::UnsupportedRequest {
+                request_id,
+                subtype,
+            } => {
                 tracing::warn!(agent = %id, subtype, "unsupported control request");
-                self.write(id, wire::control_error(&request_id, &format!("Unsupported control request subtype: {subtype}")));
+                self.write(
+                    id,
+                    wire::control_error(
+                        &request_id,
+                        &format!("Unsupported control request subtype: {subtype}"),
+                    ),
+                );
             }
         }
     }
@@ -816,7 +890,12 @@ impl Manager {
         live.interrupting = false;
         let error = live.last_error.take();
         let next = live.queue.pop_front();
-        self.apply_state(id, StateInput::WentIdle { error: error.clone() });
+        self.apply_state(
+            id,
+            StateInput::WentIdle {
+                error: error.clone(),
+            },
+        );
         if let Some(r) = self.records.get_mut(id) {
             r.ended_at = Some(now());
             r.current_tool = None;
@@ -849,13 +928,16 @@ impl Manager {
             }
             None => true,
         };
-        self.record(id, TranscriptItem::TurnEnd {
-            is_error: o.is_error,
-            text: o.text,
-            cost_usd: o.cost_usd,
-            tokens_in: o.tokens_in,
-            tokens_out: o.tokens_out,
-        });
+        self.record(
+            id,
+            TranscriptItem::TurnEnd {
+                is_error: o.is_error,
+                text: o.text,
+                cost_usd: o.cost_usd,
+                tokens_in: o.tokens_in,
+                tokens_out: o.tokens_out,
+            },
+        );
         if !has_signal {
             self.went_idle(id);
         }
@@ -888,7 +970,10 @@ impl Manager {
         };
         match sdk_mcp::handle(server, &tools, message) {
             McpAction::Reply(reply) => {
-                self.write(id, wire::control_success(control_id, sdk_mcp::mcp_response(reply)));
+                self.write(
+                    id,
+                    wire::control_success(control_id, sdk_mcp::mcp_response(reply)),
+                );
             }
             McpAction::NoReply => {}
             McpAction::Call {
@@ -1032,7 +1117,10 @@ impl Manager {
                 message: format!("cancelled: {why}"),
                 interrupt: true,
             };
-            self.write(id, wire::control_success(&p.request_id.0, wire::permission_response(&deny)));
+            self.write(
+                id,
+                wire::control_success(&p.request_id.0, wire::permission_response(&deny)),
+            );
             self.apply_state(id, StateInput::PermissionClosed);
             self.emit(EngineEvent::PermissionResolved {
                 agent_id: id.clone(),
@@ -1074,7 +1162,9 @@ impl Manager {
         };
         // Pending requests die with the process.
         let (perms, asks) = live.inbox.drain();
-        live.machine.apply(&StateInput::ProcessExited { error: error.clone() });
+        live.machine.apply(&StateInput::ProcessExited {
+            error: error.clone(),
+        });
         let state = live.machine.state();
         for p in perms {
             self.emit(EngineEvent::PermissionResolved {
@@ -1105,10 +1195,14 @@ impl Manager {
         if let Some(e) = error {
             let mut w = live.writer.take();
             if let Some(w) = w.as_mut() {
-                self.record_with(w, id, TranscriptItem::Notice {
-                    level: NoticeLevel::Error,
-                    text: e,
-                });
+                self.record_with(
+                    w,
+                    id,
+                    TranscriptItem::Notice {
+                        level: NoticeLevel::Error,
+                        text: e,
+                    },
+                );
                 let _ = w.flush();
             }
         } else if let Some(w) = live.writer.as_mut() {
@@ -1123,7 +1217,10 @@ impl Manager {
 
     pub(crate) fn tool_reply(&mut self, call: &ToolCall, text: &str, is_error: bool) {
         let reply = sdk_mcp::call_result(&call.rpc_id, text, is_error);
-        self.write(&call.agent, wire::control_success(&call.control_id, sdk_mcp::mcp_response(reply)));
+        self.write(
+            &call.agent,
+            wire::control_success(&call.control_id, sdk_mcp::mcp_response(reply)),
+        );
     }
 
     fn write(&self, id: &AgentId, line: String) {
@@ -1274,24 +1371,26 @@ impl Manager {
     pub(crate) fn pending_asks_of(&self, id: &AgentId) -> Vec<(RequestId, String)> {
         self.live
             .get(id)
-            .map(|l| l.inbox.asks().map(|(k, a)| (k.clone(), a.question.clone())).collect())
+            .map(|l| {
+                l.inbox
+                    .asks()
+                    .map(|(k, a)| (k.clone(), a.question.clone()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// Is this agent busy (a turn in progress, or messages queued)?
     pub(crate) fn is_busy(&self, id: &AgentId) -> bool {
-        self.live
-            .get(id)
-            .is_some_and(|l| l.busy || !l.queue.is_empty() || !l.machine.state().is_settled() && l.machine.state() != AgentState::Idle)
+        self.live.get(id).is_some_and(|l| {
+            l.busy
+                || !l.queue.is_empty()
+                || !l.machine.state().is_settled() && l.machine.state() != AgentState::Idle
+        })
     }
 
     /// Register a `wait_for_agents` call; `reply(manager, all_settled)` runs once.
-    pub(crate) fn add_waiter(
-        &mut self,
-        agents: Vec<AgentId>,
-        timeout: Duration,
-        reply: Box<dyn FnOnce(&mut Manager, bool) + Send>,
-    ) {
+    pub(crate) fn add_waiter(&mut self, agents: Vec<AgentId>, timeout: Duration, reply: WaitReply) {
         self.next_gen += 1;
         let wid = self.next_gen;
         self.waiters.push(Waiter {
@@ -1345,4 +1444,3 @@ pub fn not_found_message(program: &str) -> String {
          To look around without it, run:  patchfeld --demo"
     )
 }
-

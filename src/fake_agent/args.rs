@@ -97,7 +97,9 @@ impl FakeArgs {
                 "--permission-mode" => out.permission_mode = Some(value_str),
                 "--resume" | "-r" => out.resume = Some(value_str),
                 "--session-id" => out.session_id = Some(value_str),
-                "--allowedTools" | "--allowed-tools" => out.allowed_tools.extend(split_list(&value_str)),
+                "--allowedTools" | "--allowed-tools" => {
+                    out.allowed_tools.extend(split_list(&value_str))
+                }
                 "--disallowedTools" | "--disallowed-tools" => {
                     out.disallowed_tools.extend(split_list(&value_str));
                 }
@@ -134,10 +136,12 @@ impl FakeArgs {
 
     /// Whether `--allowedTools` pre-approves `tool` (exact name, or a `prefix*` pattern).
     pub fn is_allowed(&self, tool: &str) -> bool {
-        self.allowed_tools.iter().any(|rule| match rule.strip_suffix('*') {
-            Some(prefix) if !rule.contains('(') => tool.starts_with(prefix),
-            _ => rule == tool,
-        })
+        self.allowed_tools
+            .iter()
+            .any(|rule| match rule.strip_suffix('*') {
+                Some(prefix) if !rule.contains('(') => tool.starts_with(prefix),
+                _ => rule == tool,
+            })
     }
 
     /// Whether `--disallowedTools` removes `tool`.

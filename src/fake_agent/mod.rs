@@ -109,14 +109,20 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
-            runner::warn(&format!("fake-agent: cannot read scenario {}: {e}", path.display()));
+            runner::warn(&format!(
+                "fake-agent: cannot read scenario {}: {e}",
+                path.display()
+            ));
             return 2;
         }
     };
     let scenario = match Scenario::parse(&text) {
         Ok(s) => s,
         Err(e) => {
-            runner::warn(&format!("fake-agent: invalid scenario {}: {e}", path.display()));
+            runner::warn(&format!(
+                "fake-agent: invalid scenario {}: {e}",
+                path.display()
+            ));
             return 2;
         }
     };
@@ -144,7 +150,9 @@ fn log_argv(args: &[OsString]) {
         // One write call per line keeps concurrent agents' lines whole (O_APPEND).
         .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
     if let Err(e) = written {
-        runner::warn(&format!("fake-agent: cannot append to PATCHFELD_FAKE_ARGV_LOG: {e}"));
+        runner::warn(&format!(
+            "fake-agent: cannot append to PATCHFELD_FAKE_ARGV_LOG: {e}"
+        ));
     }
 }
 
@@ -157,16 +165,23 @@ mod tests {
     fn demo_scenario_is_valid_and_routes_agents() {
         let s = Scenario::parse(DEMO_SCENARIO).unwrap();
         let orch = s.pick("Show me a patchfeld demo").unwrap();
-        let spawns = orch.turn(0).iter().filter(|st| {
-            matches!(st, scenario::Step::Mcp(m) if m.tool == "spawn_agent")
-        });
+        let spawns = orch
+            .turn(0)
+            .iter()
+            .filter(|st| matches!(st, scenario::Step::Mcp(m) if m.tool == "spawn_agent"));
         assert_eq!(spawns.count(), 2);
         for step in orch.turn(0) {
             if let scenario::Step::Mcp(m) = step {
                 let prompt = m.arguments["prompt"].as_str().unwrap();
                 let child = s.pick(prompt).unwrap();
-                assert!(!std::ptr::eq(child, orch), "child prompt {prompt:?} routes to the orchestrator");
-                assert_ne!(child.pattern, "*", "child prompt {prompt:?} falls through to the catch-all");
+                assert!(
+                    !std::ptr::eq(child, orch),
+                    "child prompt {prompt:?} routes to the orchestrator"
+                );
+                assert_ne!(
+                    child.pattern, "*",
+                    "child prompt {prompt:?} falls through to the catch-all"
+                );
             }
         }
         let asks = s
@@ -176,5 +191,21 @@ mod tests {
             .filter(|st| matches!(st, scenario::Step::Tool(t) if t.ask))
             .count();
         assert_eq!(asks, 1, "the demo asks exactly one permission");
+        // Paced so a human sees it stream, short enough to finish within ten seconds or so.
+        for sc in &s.scripts {
+            let paused: u64 = sc
+                .turn(0)
+                .iter()
+                .map(|st| match st {
+                    scenario::Step::SleepMs(ms) => *ms,
+                    _ => 0,
+                })
+                .sum();
+            assert!(
+                (150..=10_000).contains(&paused),
+                "{}: {paused} ms",
+                sc.pattern
+            );
+        }
     }
 }

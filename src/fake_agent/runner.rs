@@ -184,7 +184,9 @@ fn read_stdin(
         let msg: Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                warn(&format!("fake-agent: ignoring unparsable stdin line ({e}): {line}"));
+                warn(&format!(
+                    "fake-agent: ignoring unparsable stdin line ({e}): {line}"
+                ));
                 continue;
             }
         };
@@ -209,7 +211,8 @@ fn read_stdin(
                 tx.send(Input::Response { id, outcome })
             }
             Some("control_request") => {
-                let interrupt = answer_control(&out, &live, &msg, &session_id, may_bypass, &default_model);
+                let interrupt =
+                    answer_control(&out, &live, &msg, &session_id, may_bypass, &default_model);
                 if interrupt {
                     tx.send(Input::Interrupt)
                 } else {
@@ -219,7 +222,9 @@ fn read_stdin(
             // The host withdrawing one of its own requests: nothing of ours is waiting on it.
             Some("control_cancel_request") => Ok(()),
             other => {
-                warn(&format!("fake-agent: ignoring stdin line of type {other:?}: {line}"));
+                warn(&format!(
+                    "fake-agent: ignoring stdin line of type {other:?}: {line}"
+                ));
                 Ok(())
             }
         };
@@ -276,8 +281,10 @@ fn answer_control(
             } else {
                 with_live(live, |l| l.permission_mode = mode.to_owned());
                 out.send(&wire::control_success(id, json!({"mode":mode})));
-                out.send(&json!({"type":"system","subtype":"status","status":null,"permissionMode":mode,
-                                 "uuid":wire::uuid(),"session_id":session_id}));
+                out.send(
+                    &json!({"type":"system","subtype":"status","status":null,"permissionMode":mode,
+                                 "uuid":wire::uuid(),"session_id":session_id}),
+                );
             }
             false
         }
@@ -324,7 +331,9 @@ enum Wake {
 /// Why a turn stopped early.
 enum Stop {
     /// Interrupted; `tool` when a tool was pending (decides the marker and terminal reason).
-    Aborted { tool: bool },
+    Aborted {
+        tool: bool,
+    },
     ApiError(String),
     Exit(i32),
 }
@@ -351,7 +360,9 @@ impl Turn {
 
 /// Outcome of asking the host for permission.
 enum Permission {
-    Run { input: Value },
+    Run {
+        input: Value,
+    },
     /// Denied or failed; its tool_result is already out.
     Refused,
 }
@@ -398,7 +409,9 @@ impl Runner {
                 Ok(Input::User(t)) => self.queue.push_back(t),
                 Ok(Input::Interrupt) => {}
                 Ok(Input::Response { id, .. }) => {
-                    warn(&format!("fake-agent: control_response for unknown request {id}"));
+                    warn(&format!(
+                        "fake-agent: control_response for unknown request {id}"
+                    ));
                 }
                 Ok(Input::Eof) | Err(_) => self.eof = true,
             }
@@ -425,7 +438,9 @@ impl Runner {
                 Ok(Input::User(t)) => self.queue.push_back(t),
                 Ok(Input::Interrupt) => interrupted = true,
                 Ok(Input::Response { id, .. }) => {
-                    warn(&format!("fake-agent: control_response for unknown request {id}"));
+                    warn(&format!(
+                        "fake-agent: control_response for unknown request {id}"
+                    ));
                 }
                 Ok(Input::Eof) | Err(TryRecvError::Disconnected) => {
                     self.eof = true;
@@ -469,7 +484,9 @@ impl Runner {
                     if want == Some(id.as_str()) {
                         return Wake::Response(outcome);
                     }
-                    warn(&format!("fake-agent: control_response for unknown request {id}"));
+                    warn(&format!(
+                        "fake-agent: control_response for unknown request {id}"
+                    ));
                 }
                 Input::Eof => self.eof = true,
             }
@@ -521,7 +538,10 @@ impl Runner {
                 );
             if ok {
                 let list_id = self.next_rpc_id();
-                ok = self.handshake_rpc(&server, json!({"method":"tools/list","jsonrpc":"2.0","id":list_id}));
+                ok = self.handshake_rpc(
+                    &server,
+                    json!({"method":"tools/list","jsonrpc":"2.0","id":list_id}),
+                );
             }
             let status = if ok { "connected" } else { "failed" };
             with_live(&self.live, |l| {
@@ -612,7 +632,9 @@ impl Runner {
         let steps: Vec<Step> = match self.script() {
             Some(s) => s.turn(turn_index).to_vec(),
             None => {
-                warn(&format!("fake-agent: no script matches the first message {text:?}"));
+                warn(&format!(
+                    "fake-agent: no script matches the first message {text:?}"
+                ));
                 vec![Step::Text(format!(
                     "(fake agent: no script matches {text:?})"
                 ))]
@@ -642,17 +664,35 @@ impl Runner {
             }
         };
         let (subtype, is_error, text, reason, errors, status) = match &stop {
-            None => ("success", false, Some(turn.last_text.clone()), "completed", vec![], None),
+            None => (
+                "success",
+                false,
+                Some(turn.last_text.clone()),
+                "completed",
+                vec![],
+                None,
+            ),
             Some(Stop::ApiError(t)) => {
                 let status = t
                     .strip_prefix("API Error: ")
                     .and_then(|r| r.split_whitespace().next())
                     .and_then(|c| c.trim_end_matches(['.', ':']).parse::<u16>().ok());
-                ("success", true, Some(t.clone()), "api_error", vec![], status)
+                (
+                    "success",
+                    true,
+                    Some(t.clone()),
+                    "api_error",
+                    vec![],
+                    status,
+                )
             }
             Some(Stop::Aborted { tool }) => {
                 self.emit(&wire::interrupted_marker(&self.session_id, *tool));
-                let reason = if *tool { "aborted_tools" } else { "aborted_streaming" };
+                let reason = if *tool {
+                    "aborted_tools"
+                } else {
+                    "aborted_streaming"
+                };
                 (
                     "error_during_execution",
                     true,
@@ -686,17 +726,33 @@ impl Runner {
 
     fn say(&mut self, turn: &mut Turn, text: &str) {
         let block = json!({"type":"text","text":text});
-        self.emit(&wire::assistant(&self.session_id, &turn.msg_id, &self.model(), block));
+        self.emit(&wire::assistant(
+            &self.session_id,
+            &turn.msg_id,
+            &self.model(),
+            block,
+        ));
         turn.chars_out += text.len() as u64;
         turn.last_text = text.to_owned();
     }
 
-    fn step(&mut self, step: &Step, turn: &mut Turn, user_text: &str, prior: &[String]) -> Result<(), Stop> {
+    fn step(
+        &mut self,
+        step: &Step,
+        turn: &mut Turn,
+        user_text: &str,
+        prior: &[String],
+    ) -> Result<(), Stop> {
         match step {
             Step::Text(t) => self.say(turn, t),
             Step::Thinking(t) => {
                 let block = json!({"type":"thinking","thinking":t,"signature":"fake-signature"});
-                self.emit(&wire::assistant(&self.session_id, &turn.msg_id, &self.model(), block));
+                self.emit(&wire::assistant(
+                    &self.session_id,
+                    &turn.msg_id,
+                    &self.model(),
+                    block,
+                ));
                 turn.chars_out += t.len() as u64;
             }
             Step::Echo => self.say(turn, user_text),
@@ -739,7 +795,9 @@ impl Runner {
     fn needs_permission(&self, tool: &str) -> bool {
         let mode = self.permission_mode();
         let edit_tool = matches!(tool, "Write" | "Edit" | "MultiEdit" | "NotebookEdit");
-        !(mode == "bypassPermissions" || (mode == "acceptEdits" && edit_tool) || self.args.is_allowed(tool))
+        !(mode == "bypassPermissions"
+            || (mode == "acceptEdits" && edit_tool)
+            || self.args.is_allowed(tool))
     }
 
     fn tool_error(&self, turn: &mut Turn, tool_use_id: &str, text: &str, decision: Option<&str>) {
@@ -755,7 +813,14 @@ impl Runner {
     }
 
     /// Emits the tool_use line; false (with an error result out) when the tool is disallowed.
-    fn announce_tool(&self, turn: &mut Turn, tool_use_id: &str, name: &str, input: &Value, meta: Option<Value>) -> bool {
+    fn announce_tool(
+        &self,
+        turn: &mut Turn,
+        tool_use_id: &str,
+        name: &str,
+        input: &Value,
+        meta: Option<Value>,
+    ) -> bool {
         let block = json!({"type":"tool_use","id":tool_use_id,"name":name,"input":input});
         let mut line = wire::assistant(&self.session_id, &turn.msg_id, &self.model(), block);
         if let Some(m) = meta {
@@ -763,14 +828,22 @@ impl Runner {
         }
         self.emit(&line);
         if self.args.is_disallowed(name) {
-            let text = format!("<tool_use_error>Error: No such tool available: {name}</tool_use_error>");
+            let text =
+                format!("<tool_use_error>Error: No such tool available: {name}</tool_use_error>");
             self.tool_error(turn, tool_use_id, &text, None);
             return false;
         }
         true
     }
 
-    fn permission_request(&self, tool_use_id: &str, name: &str, input: &Value, step: Option<&ToolStep>, mcp_server: Option<&str>) -> Value {
+    fn permission_request(
+        &self,
+        tool_use_id: &str,
+        name: &str,
+        input: &Value,
+        step: Option<&ToolStep>,
+        mcp_server: Option<&str>,
+    ) -> Value {
         let description = input
             .get("description")
             .and_then(Value::as_str)
@@ -778,20 +851,30 @@ impl Runner {
             .to_owned();
         let suggestions = match (step.and_then(|s| s.suggestions.clone()), mcp_server) {
             (Some(s), _) => s,
-            (None, Some(_)) => json!([{"type":"addRules","rules":[{"toolName":name}],"behavior":"allow","destination":"localSettings"}]),
+            (None, Some(_)) => {
+                json!([{"type":"addRules","rules":[{"toolName":name}],"behavior":"allow","destination":"localSettings"}])
+            }
             (None, None) if name == "Bash" => {
                 let cmd = input.get("command").and_then(Value::as_str).unwrap_or("");
                 let words: Vec<&str> = cmd.split_whitespace().take(2).collect();
-                let rule = if words.len() >= 2 { format!("{} *", words.join(" ")) } else { cmd.to_owned() };
+                let rule = if words.len() >= 2 {
+                    format!("{} *", words.join(" "))
+                } else {
+                    cmd.to_owned()
+                };
                 json!([{"type":"addRules","rules":[{"toolName":"Bash","ruleContent":rule}],"behavior":"allow","destination":"localSettings"},
                        {"type":"addDirectories","directories":[self.cwd],"destination":"session"}])
             }
-            (None, None) => json!([{"type":"setMode","mode":"acceptEdits","destination":"session"}]),
+            (None, None) => {
+                json!([{"type":"setMode","mode":"acceptEdits","destination":"session"}])
+            }
         };
         let mut req = json!({"subtype":"can_use_tool","tool_name":name,"display_name":name,"input":input,
                              "description":description,"permission_suggestions":suggestions,
                              "tool_use_id":tool_use_id});
-        let blocked = step.and_then(|s| s.blocked_path.clone()).or_else(|| self.derived_blocked_path(name, input));
+        let blocked = step
+            .and_then(|s| s.blocked_path.clone())
+            .or_else(|| self.derived_blocked_path(name, input));
         if let Some(p) = blocked {
             req["blocked_path"] = json!(p);
         }
@@ -813,7 +896,11 @@ impl Runner {
             _ => return None,
         };
         let p = std::path::Path::new(&rel);
-        Some(if p.is_absolute() { rel } else { format!("{}/{rel}", self.cwd) })
+        Some(if p.is_absolute() {
+            rel
+        } else {
+            format!("{}/{rel}", self.cwd)
+        })
     }
 
     /// can_use_tool round trip. Errors out of the turn on interrupt.
@@ -850,7 +937,12 @@ impl Runner {
                 return Ok(Permission::Refused);
             }
             Wake::Response(Err(e)) => {
-                self.tool_error(turn, tool_use_id, &format!("Tool permission request failed: Error: {e}"), None);
+                self.tool_error(
+                    turn,
+                    tool_use_id,
+                    &format!("Tool permission request failed: Error: {e}"),
+                    None,
+                );
                 return Ok(Permission::Refused);
             }
             Wake::Response(Ok(body)) => body,
@@ -864,7 +956,8 @@ impl Runner {
                 Ok(Permission::Run { input })
             }
             Some("deny") => {
-                turn.denials.push(json!({"tool_name":name,"tool_use_id":tool_use_id,"tool_input":input}));
+                turn.denials
+                    .push(json!({"tool_name":name,"tool_use_id":tool_use_id,"tool_input":input}));
                 if body.get("interrupt").and_then(Value::as_bool) == Some(true) {
                     self.tool_error(turn, tool_use_id, wire::REJECTED_TOOL_TEXT, Some("reject"));
                     return Err(Stop::Aborted { tool: true });
@@ -877,7 +970,8 @@ impl Runner {
                 Ok(Permission::Refused)
             }
             other => {
-                let e = format!("Tool permission request failed: Error: invalid behavior {other:?}");
+                let e =
+                    format!("Tool permission request failed: Error: invalid behavior {other:?}");
                 self.tool_error(turn, tool_use_id, &e, None);
                 Ok(Permission::Refused)
             }
@@ -905,7 +999,9 @@ impl Runner {
         }
         let mut text = t.result.clone();
         if input != t.input {
-            text = format!("{text}\n(ran with updated input: {input})").trim_start().to_owned();
+            text = format!("{text}\n(ran with updated input: {input})")
+                .trim_start()
+                .to_owned();
         }
         if text.is_empty() {
             text = format!("({} completed with no output)", t.name);
@@ -914,12 +1010,23 @@ impl Runner {
             json!(format!("Error: {text}"))
         } else {
             match t.name.as_str() {
-                "Bash" => json!({"stdout":text,"stderr":"","interrupted":false,"isImage":false,"noOutputExpected":false}),
-                "Write" => json!({"type":"create","filePath":input.get("file_path"),"content":input.get("content")}),
+                "Bash" => {
+                    json!({"stdout":text,"stderr":"","interrupted":false,"isImage":false,"noOutputExpected":false})
+                }
+                "Write" => {
+                    json!({"type":"create","filePath":input.get("file_path"),"content":input.get("content")})
+                }
                 _ => json!(text),
             }
         };
-        self.emit(&wire::tool_result(&self.session_id, &tool_use_id, json!(text), t.is_error, tool_use_result, decision));
+        self.emit(&wire::tool_result(
+            &self.session_id,
+            &tool_use_id,
+            json!(text),
+            t.is_error,
+            tool_use_result,
+            decision,
+        ));
         turn.next_call();
         Ok(())
     }
@@ -946,13 +1053,21 @@ impl Runner {
             return Ok(());
         }
         if !self.args.sdk_servers.contains(&m.server) {
-            let text = format!("<tool_use_error>Error: No such tool available: {name}</tool_use_error>");
+            let text =
+                format!("<tool_use_error>Error: No such tool available: {name}</tool_use_error>");
             self.tool_error(turn, &tool_use_id, &text, None);
             return Ok(());
         }
         let mut arguments = m.arguments.clone();
         if m.ask && self.needs_permission(&name) {
-            match self.ask_permission(turn, &tool_use_id, &name, &m.arguments, None, Some(&m.server))? {
+            match self.ask_permission(
+                turn,
+                &tool_use_id,
+                &name,
+                &m.arguments,
+                None,
+                Some(&m.server),
+            )? {
                 Permission::Run { input } => arguments = input,
                 Permission::Refused => return Ok(()),
             }
@@ -974,7 +1089,12 @@ impl Runner {
                 return Err(Stop::Aborted { tool: true });
             }
             Wake::Closed | Wake::Elapsed => {
-                self.tool_error(turn, &tool_use_id, "MCP error: stream closed before response received", None);
+                self.tool_error(
+                    turn,
+                    &tool_use_id,
+                    "MCP error: stream closed before response received",
+                    None,
+                );
                 return Ok(());
             }
             Wake::Response(Err(e)) => {
@@ -986,14 +1106,29 @@ impl Runner {
         let reply = body.get("mcp_response").unwrap_or(&body);
         if let Some(e) = reply.get("error") {
             let code = e.get("code").cloned().unwrap_or(Value::Null);
-            let msg = e.get("message").and_then(Value::as_str).unwrap_or("unknown error");
-            self.tool_error(turn, &tool_use_id, &format!("MCP error {code}: {msg}"), None);
+            let msg = e
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error");
+            self.tool_error(
+                turn,
+                &tool_use_id,
+                &format!("MCP error {code}: {msg}"),
+                None,
+            );
             return Ok(());
         }
         let result = reply.get("result").cloned().unwrap_or_else(|| json!({}));
         let content = result.get("content").cloned().unwrap_or_else(|| json!([]));
         let is_error = result.get("isError").and_then(Value::as_bool) == Some(true);
-        self.emit(&wire::tool_result(&self.session_id, &tool_use_id, content.clone(), is_error, content, None));
+        self.emit(&wire::tool_result(
+            &self.session_id,
+            &tool_use_id,
+            content.clone(),
+            is_error,
+            content,
+            None,
+        ));
         turn.next_call();
         Ok(())
     }

@@ -124,7 +124,12 @@ impl Scenario {
         check_keys(obj, "$", &["version", "model", "scripts", "description"])?;
         match obj.get("version") {
             Some(v) if v.as_u64() == Some(1) => {}
-            Some(v) => return Err(err("$.version", format!("unsupported version {v}, expected 1"))),
+            Some(v) => {
+                return Err(err(
+                    "$.version",
+                    format!("unsupported version {v}, expected 1"),
+                ));
+            }
             None => return Err(err("$.version", "missing (expected 1)")),
         }
         let model = match obj.get("model") {
@@ -182,7 +187,10 @@ fn bool_of(obj: &Map<String, Value>, key: &str, path: &str) -> Result<bool, Scen
     match obj.get(key) {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(v) => Err(err(&format!("{path}.{key}"), format!("expected true/false, got {v}"))),
+        Some(v) => Err(err(
+            &format!("{path}.{key}"),
+            format!("expected true/false, got {v}"),
+        )),
     }
 }
 
@@ -203,7 +211,10 @@ fn parse_script(v: &Value, path: &str) -> Result<Script, ScenarioError> {
     )?
     .to_owned();
     if pattern.is_empty() {
-        return Err(err(&format!("{path}.match"), "must not be empty (use \"*\" to match all)"));
+        return Err(err(
+            &format!("{path}.match"),
+            "must not be empty (use \"*\" to match all)",
+        ));
     }
     let turns_path = format!("{path}.turns");
     let turns_v = obj
@@ -263,7 +274,12 @@ fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
                 format!("no step kind; expected one of: {}", STEP_KINDS.join(", ")),
             ));
         }
-        many => return Err(err(path, format!("several step kinds in one step: {}", many.join(", ")))),
+        many => {
+            return Err(err(
+                path,
+                format!("several step kinds in one step: {}", many.join(", ")),
+            ));
+        }
     };
     let val = obj.get(kind).unwrap_or(&Value::Null);
     let kpath = format!("{path}.{kind}");
@@ -342,10 +358,12 @@ fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
             };
             let cost_usd = match u.get("cost_usd") {
                 None => 0.0,
-                Some(v) => v
-                    .as_f64()
-                    .filter(|c| *c >= 0.0)
-                    .ok_or_else(|| err(&format!("{kpath}.cost_usd"), format!("expected a number >= 0, got {v}")))?,
+                Some(v) => v.as_f64().filter(|c| *c >= 0.0).ok_or_else(|| {
+                    err(
+                        &format!("{kpath}.cost_usd"),
+                        format!("expected a number >= 0, got {v}"),
+                    )
+                })?,
             };
             Step::Usage(UsageOverride {
                 input_tokens: get_u("input_tokens")?,
@@ -373,7 +391,12 @@ fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
             let input = match obj.get("input") {
                 None => Value::Object(Map::new()),
                 Some(v @ Value::Object(_)) => v.clone(),
-                Some(v) => return Err(err(&format!("{path}.input"), format!("expected an object, got {v}"))),
+                Some(v) => {
+                    return Err(err(
+                        &format!("{path}.input"),
+                        format!("expected an object, got {v}"),
+                    ));
+                }
             };
             let result = match obj.get("result") {
                 None => String::new(),
@@ -395,7 +418,10 @@ fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
             };
             let apply = bool_of(obj, "apply", path)?;
             if apply && name != "Write" {
-                return Err(err(&format!("{path}.apply"), "only supported for the Write tool"));
+                return Err(err(
+                    &format!("{path}.apply"),
+                    "only supported for the Write tool",
+                ));
             }
             Step::Tool(ToolStep {
                 name,
@@ -426,7 +452,10 @@ fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
                 None => Value::Object(Map::new()),
                 Some(v @ Value::Object(_)) => v.clone(),
                 Some(v) => {
-                    return Err(err(&format!("{kpath}.arguments"), format!("expected an object, got {v}")));
+                    return Err(err(
+                        &format!("{kpath}.arguments"),
+                        format!("expected an object, got {v}"),
+                    ));
                 }
             };
             Step::Mcp(McpStep {
@@ -467,7 +496,9 @@ mod tests {
         let steps = s.scripts[0].turn(0);
         assert_eq!(steps.len(), 13);
         assert_eq!(steps[0], Step::Text("hi".into()));
-        assert!(matches!(&steps[2], Step::Tool(t) if t.ask && t.name == "Bash" && t.result == "a\nb"));
+        assert!(
+            matches!(&steps[2], Step::Tool(t) if t.ask && t.name == "Bash" && t.result == "a\nb")
+        );
         assert!(matches!(&steps[3], Step::Mcp(m) if m.server == "s" && !m.ask));
         assert_eq!(steps[8], Step::Exit(3));
         assert_eq!(steps[12], Step::Echo);
@@ -475,18 +506,36 @@ mod tests {
 
     #[test]
     fn errors_name_the_json_path() {
-        let e = parse_err(r#"{"version":1,"scripts":[{"match":"*","turns":[[{"text":"a"}],[{"txt":"b"}]]}]}"#);
-        assert!(e.starts_with("$.scripts[0].turns[1][0]: no step kind"), "{e}");
+        let e = parse_err(
+            r#"{"version":1,"scripts":[{"match":"*","turns":[[{"text":"a"}],[{"txt":"b"}]]}]}"#,
+        );
+        assert!(
+            e.starts_with("$.scripts[0].turns[1][0]: no step kind"),
+            "{e}"
+        );
         let e = parse_err(r#"{"version":2,"scripts":[]}"#);
         assert!(e.contains("$.version: unsupported version 2"), "{e}");
         let e = parse_err(r#"{"version":1,"scripts":[{"match":"*","turns":[[{"sleep_ms":-1}]]}]}"#);
-        assert!(e.starts_with("$.scripts[0].turns[0][0].sleep_ms: expected a non-negative"), "{e}");
-        let e = parse_err(r#"{"version":1,"scripts":[{"match":"*","turns":[[{"text":"a","sleep_ms":1}]]}]}"#);
+        assert!(
+            e.starts_with("$.scripts[0].turns[0][0].sleep_ms: expected a non-negative"),
+            "{e}"
+        );
+        let e = parse_err(
+            r#"{"version":1,"scripts":[{"match":"*","turns":[[{"text":"a","sleep_ms":1}]]}]}"#,
+        );
         assert!(e.contains("several step kinds"), "{e}");
-        let e = parse_err(r#"{"version":1,"scripts":[{"match":"*","turns":[[{"mcp":{"server":"s"}}]]}]}"#);
-        assert!(e.contains("$.scripts[0].turns[0][0].mcp.tool: missing"), "{e}");
+        let e = parse_err(
+            r#"{"version":1,"scripts":[{"match":"*","turns":[[{"mcp":{"server":"s"}}]]}]}"#,
+        );
+        assert!(
+            e.contains("$.scripts[0].turns[0][0].mcp.tool: missing"),
+            "{e}"
+        );
         let e = parse_err(r#"{"version":1,"scripts":[{"match":"*","turns":[]}]}"#);
-        assert!(e.contains("$.scripts[0].turns: needs at least one turn"), "{e}");
+        assert!(
+            e.contains("$.scripts[0].turns: needs at least one turn"),
+            "{e}"
+        );
         let e = parse_err("{not json");
         assert!(e.starts_with("$: not valid JSON"), "{e}");
     }

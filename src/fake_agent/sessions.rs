@@ -16,7 +16,13 @@ impl SessionFile {
     pub fn new(dir: &Path, session_id: &str) -> Self {
         let safe: String = session_id
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         SessionFile {
             path: dir.join(format!("{safe}.json")),
@@ -43,7 +49,9 @@ impl SessionFile {
             std::fs::create_dir_all(dir)?;
         }
         let body = json!({"version":1,"session_id":self.session_id,"messages":messages});
-        let tmp = self.path.with_extension(format!("json.tmp{}", std::process::id()));
+        let tmp = self
+            .path
+            .with_extension(format!("json.tmp{}", std::process::id()));
         std::fs::write(&tmp, body.to_string())?;
         std::fs::rename(&tmp, &self.path)
     }

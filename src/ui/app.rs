@@ -11,7 +11,9 @@ use crate::ui::app_event::AppEvent;
 use crate::ui::layout::solve::{solve, visible_panels};
 use crate::ui::render::theme::Theme;
 use crate::ui::render::wrap::truncate;
-use crate::ui::widgets::activity_feed::{ActivityEntry, ActivityFeedView, ActivityKind, ActivityState};
+use crate::ui::widgets::activity_feed::{
+    ActivityEntry, ActivityFeedView, ActivityKind, ActivityState,
+};
 use crate::ui::widgets::agent_table::{AgentTableState, AgentTableView, visible_agents};
 use crate::ui::widgets::command_bar::CommandBarView;
 use crate::ui::widgets::help::HelpView;
@@ -19,7 +21,9 @@ use crate::ui::widgets::input::{InputOutcome, InputState};
 use crate::ui::widgets::orchestrator_chat::{ChatState, INPUT_ROWS, OrchestratorChatView};
 use crate::ui::widgets::permission_prompt::{PendingPermission, PermissionPromptView};
 use crate::ui::widgets::status_bar::{StatusBarView, StatusTotals};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
@@ -224,7 +228,7 @@ impl App {
             AppEvent::Input(ev) => self.on_input(ev),
             AppEvent::Engine(ev) => {
                 self.dirty = true;
-                self.on_engine(ev);
+                self.on_engine(*ev);
                 Vec::new()
             }
             AppEvent::Quit => {
@@ -254,6 +258,7 @@ impl App {
     fn log(&mut self, who: String, what: String, kind: ActivityKind) {
         self.activity.push(ActivityEntry {
             ts: self.now,
+            time: crate::ui::render::format::clock(self.now, &self.tz),
             who,
             what,
             kind,
@@ -261,7 +266,11 @@ impl App {
     }
 
     fn app_notice(&mut self, level: NoticeLevel, text: String) {
-        self.log(APP_NAME.to_owned(), text.clone(), ActivityKind::Notice(level));
+        self.log(
+            APP_NAME.to_owned(),
+            text.clone(),
+            ActivityKind::Notice(level),
+        );
         self.toasts.push_back(Toast {
             text,
             level,
@@ -293,7 +302,9 @@ impl App {
                         };
                         self.log(name, what, ActivityKind::Normal);
                     }
-                    Some(prev) if prev != state && (!orchestrator || state == AgentState::Error) => {
+                    Some(prev)
+                        if prev != state && (!orchestrator || state == AgentState::Error) =>
+                    {
                         let (what, kind) = match (state, error) {
                             (AgentState::Error, Some(e)) => (
                                 format!("{} → error: {}", prev.as_str(), one_line(&e, 100)),
@@ -313,7 +324,11 @@ impl App {
                 let name = self.agent_name(&agent_id);
                 match &entry.item {
                     TranscriptItem::ToolUse { .. } => {
-                        self.log(name, format!("⏺ {}", entry.item.summary(120)), ActivityKind::Normal);
+                        self.log(
+                            name,
+                            format!("⏺ {}", entry.item.summary(120)),
+                            ActivityKind::Normal,
+                        );
                     }
                     TranscriptItem::Notice { level, text } => {
                         self.log(name, one_line(text, 200), ActivityKind::Notice(*level));
@@ -336,9 +351,12 @@ impl App {
                     self.chat.push(entry);
                 } else {
                     match &entry.item {
-                        TranscriptItem::TurnEnd { is_error: false, .. } => {}
+                        TranscriptItem::TurnEnd {
+                            is_error: false, ..
+                        } => {}
                         item => {
-                            self.last_activity.insert(agent_id.clone(), item.summary(80));
+                            self.last_activity
+                                .insert(agent_id.clone(), item.summary(80));
                         }
                     }
                     let t = self.transcripts.entry(agent_id).or_default();
@@ -357,7 +375,10 @@ impl App {
                     "wants {}: {}",
                     request.tool_name,
                     one_line(
-                        &crate::core::transcript::tool_input_brief(&request.tool_name, &request.input),
+                        &crate::core::transcript::tool_input_brief(
+                            &request.tool_name,
+                            &request.input
+                        ),
                         100
                     )
                 );
@@ -394,9 +415,15 @@ impl App {
                 self.log(name, what, ActivityKind::Normal);
             }
             EngineEvent::AskRequested {
-                agent_name, question, ..
+                agent_name,
+                question,
+                ..
             } => {
-                self.log(agent_name, format!("asks: {}", one_line(&question, 160)), ActivityKind::Attention);
+                self.log(
+                    agent_name,
+                    format!("asks: {}", one_line(&question, 160)),
+                    ActivityKind::Attention,
+                );
             }
             EngineEvent::AskResolved {
                 agent_id, answer, ..
@@ -413,7 +440,11 @@ impl App {
                 message,
                 ..
             } => {
-                self.log(agent_name, format!("notifies: {}", one_line(&message, 160)), ActivityKind::Normal);
+                self.log(
+                    agent_name,
+                    format!("notifies: {}", one_line(&message, 160)),
+                    ActivityKind::Normal,
+                );
             }
             EngineEvent::Notice { level, text } => self.app_notice(level, text),
         }
@@ -444,11 +475,11 @@ impl App {
                 };
                 let kind = self.widget_of(&id);
                 match m.kind {
-                    MouseEventKind::Down(MouseButton::Left) => {
-                        if self.focus != Focus::Panel(id.clone()) {
-                            self.focus = Focus::Panel(id);
-                            self.dirty = true;
-                        }
+                    MouseEventKind::Down(MouseButton::Left)
+                        if self.focus != Focus::Panel(id.clone()) =>
+                    {
+                        self.focus = Focus::Panel(id);
+                        self.dirty = true;
                     }
                     MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
                         let up = m.kind == MouseEventKind::ScrollUp;
@@ -529,7 +560,10 @@ impl App {
     }
 
     fn cycle_focus(&mut self, forward: bool) {
-        let ids: Vec<String> = visible_panels(&self.layout).iter().map(|p| p.id.clone()).collect();
+        let ids: Vec<String> = visible_panels(&self.layout)
+            .iter()
+            .map(|p| p.id.clone())
+            .collect();
         if ids.is_empty() {
             return;
         }
@@ -551,7 +585,10 @@ impl App {
             return vec![Intent::Quit];
         }
         if self.help {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')) {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
+            ) {
                 self.help = false;
             }
             return Vec::new();
@@ -670,14 +707,12 @@ impl App {
     }
 
     fn orchestrator_busy(&self) -> bool {
-        self.agents
-            .get(&AgentId::orchestrator())
-            .is_some_and(|a| {
-                matches!(
-                    a.state,
-                    AgentState::Running | AgentState::Waiting | AgentState::AwaitingPermission
-                )
-            })
+        self.agents.get(&AgentId::orchestrator()).is_some_and(|a| {
+            matches!(
+                a.state,
+                AgentState::Running | AgentState::Waiting | AgentState::AwaitingPermission
+            )
+        })
     }
 
     /// Draw the whole screen. Only caches (wrapped lines, hit-test rects) are updated here.
@@ -700,22 +735,39 @@ impl App {
         for strip in &solved.strips {
             let mut spans = Vec::with_capacity(strip.labels.len() * 2);
             for (i, label) in strip.labels.iter().enumerate() {
-                let style = if i == strip.active { theme.title_focused } else { theme.dim };
+                let style = if i == strip.active {
+                    theme.title_focused
+                } else {
+                    theme.dim
+                };
                 spans.push(Span::styled(format!(" {label} "), style));
                 spans.push(Span::styled("│", theme.border));
             }
-            buf.set_line(strip.rect.x, strip.rect.y, &Line::from(spans), strip.rect.width);
+            buf.set_line(
+                strip.rect.x,
+                strip.rect.y,
+                &Line::from(spans),
+                strip.rect.width,
+            );
         }
         for placed in &solved.panels {
             let panel = placed.panel;
-            let focused = self.focus == Focus::Panel(panel.id.clone());
+            let focused = matches!(&self.focus, Focus::Panel(id) if *id == panel.id);
             let title = panel.title.as_deref().unwrap_or(&panel.widget);
             let block = Block::bordered()
                 .border_type(BorderType::Rounded)
-                .border_style(if focused { theme.border_focused } else { theme.border })
+                .border_style(if focused {
+                    theme.border_focused
+                } else {
+                    theme.border
+                })
                 .title(Span::styled(
                     format!(" {title} "),
-                    if focused { theme.title_focused } else { theme.title },
+                    if focused {
+                        theme.title_focused
+                    } else {
+                        theme.title
+                    },
                 ));
             let inner = block.inner(placed.rect);
             block.render(placed.rect, buf);
@@ -723,7 +775,9 @@ impl App {
             match WidgetKind::of(&panel.widget) {
                 WidgetKind::OrchestratorChat => {
                     self.chat.prepare(
-                        inner.width,
+                        inner
+                            .inner(crate::ui::widgets::orchestrator_chat::PAD)
+                            .width,
                         inner.height.saturating_sub(INPUT_ROWS),
                         theme,
                     );
@@ -752,16 +806,21 @@ impl App {
                     ActivityFeedView {
                         state: &self.activity,
                         theme,
-                        tz: &self.tz,
                     }
-                    .render(inner, buf);
+                    .render(inner.inner(ratatui::layout::Margin::new(1, 0)), buf);
                 }
                 WidgetKind::Other => {
                     let text = truncate(
                         &format!("'{}' is not available yet", panel.widget),
                         usize::from(inner.width.saturating_sub(1)),
                     );
-                    buf.set_stringn(inner.x + 1, inner.y, text, usize::from(inner.width), theme.dim);
+                    buf.set_stringn(
+                        inner.x + 1,
+                        inner.y,
+                        text,
+                        usize::from(inner.width),
+                        theme.dim,
+                    );
                 }
             }
         }
@@ -812,7 +871,9 @@ impl App {
             let area = Rect::new(body.right().saturating_sub(w + 2), y, w, 3);
             Clear.render(area, buf);
             let style = self.theme.notice(toast.level);
-            let block = Block::bordered().border_type(BorderType::Rounded).border_style(style);
+            let block = Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(style);
             let inner = block.inner(area);
             block.render(area, buf);
             buf.set_stringn(inner.x + 1, inner.y, &text, usize::from(inner.width), style);

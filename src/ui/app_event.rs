@@ -9,8 +9,8 @@ pub(crate) enum AppEvent {
     /// or from the test's scripted stream.
     Input(crossterm::event::Event),
     /// A fact from the engine (agent updates, transcript entries, permission requests…),
-    /// received on the engine's event channel.
-    Engine(EngineEvent),
+    /// received on the engine's event channel (boxed: agent snapshots are large).
+    Engine(Box<EngineEvent>),
     /// SIGTERM or SIGHUP arrived (posted by the signal task in `ui::run`), or the input
     /// stream ended: leave the loop so the engine can stop every child.
     Quit,

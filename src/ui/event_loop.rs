@@ -78,7 +78,7 @@ where
             biased;
             ev = io.posts.recv() => ev,
             ev = io.engine_events.recv(), if engine_open => match ev {
-                Some(ev) => Some(AppEvent::Engine(ev)),
+                Some(ev) => Some(AppEvent::Engine(Box::new(ev))),
                 None => {
                     tracing::warn!("engine event channel closed");
                     engine_open = false;
@@ -107,7 +107,7 @@ where
             dispatch(app, engine, &io.post_tx, ev);
         }
         while let Ok(ev) = io.engine_events.try_recv() {
-            dispatch(app, engine, &io.post_tx, AppEvent::Engine(ev));
+            dispatch(app, engine, &io.post_tx, AppEvent::Engine(Box::new(ev)));
         }
         for _ in 0..MAX_DRAIN {
             match io.input.next().now_or_never() {

@@ -62,7 +62,8 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
     let (post_tx, posts) = mpsc::unbounded_channel();
     let signals = spawn_signal_task(post_tx.clone());
     let result = async {
-        let mut guard = terminal::TerminalGuard::enter().context("could not set up the terminal")?;
+        let mut guard =
+            terminal::TerminalGuard::enter().context("could not set up the terminal")?;
         let io = LoopIo {
             input: crossterm::event::EventStream::new(),
             engine_events: events,

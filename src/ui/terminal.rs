@@ -9,7 +9,26 @@ use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, stdout};
-use std::sync::Once;
+use std::sync::{Mutex, Once};
+use std::thread::ThreadId;
+
+/// The thread that owns the live terminal, if any. A panic there ends the UI, so the hook
+/// restores the terminal first; a panic in some other thread (a tokio worker, whose panic
+/// tokio catches) must not pull the terminal out from under a UI that keeps running.
+static OWNER: Mutex<Option<ThreadId>> = Mutex::new(None);
+
+fn set_owner(owner: Option<ThreadId>) {
+    if let Ok(mut o) = OWNER.lock() {
+        *o = owner;
+    }
+}
+
+fn is_owner() -> bool {
+    OWNER
+        .lock()
+        .map(|o| *o == Some(std::thread::current().id()))
+        .unwrap_or(false)
+}
 
 /// The real terminal, set up for the TUI; restored when dropped.
 pub(crate) struct TerminalGuard {
@@ -20,6 +39,7 @@ impl TerminalGuard {
     /// Enter raw mode and the alternate screen; installs the panic hook (once).
     pub(crate) fn enter() -> std::io::Result<Self> {
         install_panic_hook();
+        set_owner(Some(std::thread::current().id()));
         terminal::enable_raw_mode()?;
         let setup = (|| {
             execute!(
@@ -35,6 +55,7 @@ impl TerminalGuard {
             Ok(terminal) => Ok(Self { terminal }),
             Err(e) => {
                 restore();
+                set_owner(None);
                 Err(e)
             }
         }
@@ -49,6 +70,7 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+        set_owner(None);
     }
 }
 
@@ -69,7 +91,9 @@ fn install_panic_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             // Restore first so the report lands on a usable screen.
-            restore();
+            if is_owner() {
+                restore();
+            }
             tracing::error!("panic: {info}");
             previous(info);
         }));

@@ -60,7 +60,7 @@ fn app_with(agents: Vec<AgentRecord>, bypass: bool) -> App {
 }
 
 fn engine(app: &mut App, ev: EngineEvent) {
-    app.handle(AppEvent::Engine(ev));
+    app.handle(AppEvent::Engine(Box::new(ev)));
 }
 
 fn entry(item: TranscriptItem) -> EngineEvent {
@@ -110,16 +110,16 @@ fn claude_not_found_notice_in_orchestrator_panel() {
         &mut app,
         entry(TranscriptItem::Notice {
             level: NoticeLevel::Error,
-            text: "Claude Code was not found at '/nonexistent/claude'. Install it with \
-                   `npm install -g @anthropic-ai/claude-code`, or point patchfeld at it with \
-                   `--claude PATH`. `patchfeld --demo` works without it."
-                .to_owned(),
+            text: crate::engine::manager::not_found_message("/nonexistent/claude"),
         }),
     );
     let t = draw(&mut app, 100, 30);
     let s = screen(&t);
     assert!(s.contains("Claude Code was not found"), "{s}");
-    assert!(s.contains("npm install -g"), "notice is wrapped, not cut:\n{s}");
+    assert!(
+        s.contains("npm install -g"),
+        "notice is wrapped, not cut:\n{s}"
+    );
     insta::assert_snapshot!(t.backend());
 }
 
@@ -368,9 +368,13 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
     });
 
     for c in "run the tests".chars() {
-        key_tx.send(raw_key(KeyCode::Char(c), KeyModifiers::NONE)).unwrap();
+        key_tx
+            .send(raw_key(KeyCode::Char(c), KeyModifiers::NONE))
+            .unwrap();
     }
-    key_tx.send(raw_key(KeyCode::Enter, KeyModifiers::NONE)).unwrap();
+    key_tx
+        .send(raw_key(KeyCode::Enter, KeyModifiers::NONE))
+        .unwrap();
     match next_command(&mut cmd_rx).await {
         EngineCommand::Send { agent, text, reply } => {
             assert_eq!(agent, "orchestrator");
@@ -390,7 +394,9 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
         )))
         .unwrap();
     ev_tx.send(permission_event(&agent, "req1")).unwrap();
-    key_tx.send(raw_key(KeyCode::Char('y'), KeyModifiers::NONE)).unwrap();
+    key_tx
+        .send(raw_key(KeyCode::Char('y'), KeyModifiers::NONE))
+        .unwrap();
     match next_command(&mut cmd_rx).await {
         EngineCommand::DecidePermission {
             agent_id,
@@ -411,7 +417,9 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
         other => panic!("expected DecidePermission, got {other:?}"),
     }
 
-    key_tx.send(raw_key(KeyCode::Char('q'), KeyModifiers::CONTROL)).unwrap();
+    key_tx
+        .send(raw_key(KeyCode::Char('q'), KeyModifiers::CONTROL))
+        .unwrap();
     // `key_tx` stays alive: the loop must end because of ctrl-q, not because input ended.
     let (result, mut app) = tokio::time::timeout(Duration::from_secs(5), task)
         .await
@@ -420,10 +428,20 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
     result.unwrap();
     drop(key_tx);
     assert!(app.should_quit());
-    assert_eq!(app.pending_permissions(), 0, "the decided request left the queue");
+    assert_eq!(
+        app.pending_permissions(),
+        0,
+        "the decided request left the queue"
+    );
     let s = screen(&draw(&mut app, 120, 40));
-    assert!(!s.contains("wants to use"), "modal gone after deciding:\n{s}");
-    assert!(s.contains("wants Bash: cargo test --all"), "activity shows the request:\n{s}");
+    assert!(
+        !s.contains("wants to use"),
+        "modal gone after deciding:\n{s}"
+    );
+    assert!(
+        s.contains("wants Bash: cargo test --all"),
+        "activity shows the request:\n{s}"
+    );
 }
 
 #[tokio::test]
@@ -447,11 +465,17 @@ async fn failed_commands_become_visible_notices() {
         let r = run_loop(&mut terminal, &mut app, &task_handle, io).await;
         (r, app)
     });
-    key_tx.send(raw_key(KeyCode::Char('x'), KeyModifiers::NONE)).unwrap();
-    key_tx.send(raw_key(KeyCode::Enter, KeyModifiers::NONE)).unwrap();
+    key_tx
+        .send(raw_key(KeyCode::Char('x'), KeyModifiers::NONE))
+        .unwrap();
+    key_tx
+        .send(raw_key(KeyCode::Enter, KeyModifiers::NONE))
+        .unwrap();
     match next_command(&mut cmd_rx).await {
         EngineCommand::Send { reply, .. } => {
-            let _ = reply.send(Err(crate::engine::EngineError::NotLive("orchestrator".into())));
+            let _ = reply.send(Err(crate::engine::EngineError::NotLive(
+                "orchestrator".into(),
+            )));
         }
         other => panic!("expected Send, got {other:?}"),
     }

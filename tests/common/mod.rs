@@ -24,6 +24,7 @@ pub struct Harness {
     pub sessions_dir: PathBuf,
 }
 
+#[derive(Default)]
 pub struct Options {
     pub orchestrator: bool,
     pub records: Vec<AgentRecord>,
@@ -31,24 +32,28 @@ pub struct Options {
     pub dir: Option<tempfile::TempDir>,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            orchestrator: false,
-            records: Vec::new(),
-            program: None,
-            dir: None,
-        }
-    }
-}
 
-pub fn fake_command(scenario: &std::path::Path, argv_log: &std::path::Path, sessions: &std::path::Path) -> ClaudeCommand {
+pub fn fake_command(
+    scenario: &std::path::Path,
+    argv_log: &std::path::Path,
+    sessions: &std::path::Path,
+) -> ClaudeCommand {
     ClaudeCommand {
         program: PathBuf::from(env!("CARGO_BIN_EXE_patchfeld")),
-        prefix_args: vec!["fake-agent".into(), "--scenario".into(), scenario.display().to_string()],
+        prefix_args: vec![
+            "fake-agent".into(),
+            "--scenario".into(),
+            scenario.display().to_string(),
+        ],
         env: vec![
-            ("PATCHFELD_FAKE_ARGV_LOG".into(), argv_log.display().to_string()),
-            ("PATCHFELD_FAKE_SESSIONS_DIR".into(), sessions.display().to_string()),
+            (
+                "PATCHFELD_FAKE_ARGV_LOG".into(),
+                argv_log.display().to_string(),
+            ),
+            (
+                "PATCHFELD_FAKE_SESSIONS_DIR".into(),
+                sessions.display().to_string(),
+            ),
         ],
     }
 }
@@ -57,7 +62,11 @@ impl Harness {
     pub fn start(scenario: Value, opts: Options) -> Self {
         let dir = opts.dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
         let scenario_path = dir.path().join("scenario.json");
-        std::fs::write(&scenario_path, serde_json::to_vec_pretty(&scenario).unwrap()).unwrap();
+        std::fs::write(
+            &scenario_path,
+            serde_json::to_vec_pretty(&scenario).unwrap(),
+        )
+        .unwrap();
         let argv_log = dir.path().join("argv.jsonl");
         let sessions_dir = dir.path().join("sessions");
         std::fs::create_dir_all(&sessions_dir).unwrap();
@@ -89,7 +98,11 @@ impl Harness {
     }
 
     /// Wait for the first (new) event matching `pred`; every event is kept in `seen`.
-    pub async fn wait_for(&mut self, what: &str, mut pred: impl FnMut(&EngineEvent) -> bool) -> EngineEvent {
+    pub async fn wait_for(
+        &mut self,
+        what: &str,
+        mut pred: impl FnMut(&EngineEvent) -> bool,
+    ) -> EngineEvent {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             match tokio::time::timeout_at(deadline, self.events.recv()).await {
@@ -114,9 +127,10 @@ impl Harness {
             return r;
         }
         let ev = self
-            .wait_for(&format!("{id} to be {}", state.as_str()), |e| {
-                matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id && r.state == state)
-            })
+            .wait_for(
+                &format!("{id} to be {}", state.as_str()),
+                |e| matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id && r.state == state),
+            )
             .await;
         match ev {
             EngineEvent::AgentUpdated(r) => r,
@@ -136,7 +150,9 @@ impl Harness {
         self.seen
             .iter()
             .filter_map(|e| match e {
-                EngineEvent::Transcript { agent_id, entry } if agent_id == id => Some(entry.item.clone()),
+                EngineEvent::Transcript { agent_id, entry } if agent_id == id => {
+                    Some(entry.item.clone())
+                }
                 _ => None,
             })
             .collect()
@@ -152,7 +168,9 @@ impl Harness {
     }
 
     pub async fn shutdown(self) -> tempfile::TempDir {
-        tokio::time::timeout(WAIT, self.handle.shutdown()).await.expect("shutdown timed out");
+        tokio::time::timeout(WAIT, self.handle.shutdown())
+            .await
+            .expect("shutdown timed out");
         self.dir
     }
 }

@@ -544,10 +544,20 @@ fn serve(inner: &Inner, stream: TcpStream) -> std::io::Result<()> {
     let seq = inner.seq.fetch_add(1, Ordering::SeqCst);
     let path = req.path.as_str();
     if req.method == "HEAD" || req.method == "GET" {
-        return write_plain(&mut out, 200, "OK", if req.method == "HEAD" { "" } else { "{}" });
+        return write_plain(
+            &mut out,
+            200,
+            "OK",
+            if req.method == "HEAD" { "" } else { "{}" },
+        );
     }
     if path.starts_with("/v1/messages/count_tokens") {
-        return write_plain(&mut out, 200, "OK", &json!({"input_tokens": 10}).to_string());
+        return write_plain(
+            &mut out,
+            200,
+            "OK",
+            &json!({"input_tokens": 10}).to_string(),
+        );
     }
     if !path.starts_with("/v1/messages") {
         return write_plain(&mut out, 200, "OK", "{}");
@@ -607,7 +617,10 @@ fn reason_phrase(status: u16) -> &'static str {
 }
 
 fn sse(out: &mut TcpStream, event: &Value) -> std::io::Result<()> {
-    let name = event.get("type").and_then(Value::as_str).unwrap_or("message");
+    let name = event
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("message");
     write!(out, "event: {name}\ndata: {event}\n\n")?;
     out.flush()
 }
@@ -694,10 +707,7 @@ fn write_reply(out: &mut TcpStream, reply: &Reply, model: &str, seq: u64) -> std
                 }
             }
         }
-        sse(
-            out,
-            &json!({"type": "content_block_stop", "index": index}),
-        )?;
+        sse(out, &json!({"type": "content_block_stop", "index": index}))?;
     }
     sse(
         out,

@@ -86,9 +86,21 @@ pub fn tools() -> Vec<ToolDef> {
                 "additionalProperties": false
             }),
         ),
-        def("interrupt_agent", "Interrupt an agent's current turn; drops its queued messages.", agent_only(agent_desc)),
-        def("kill_agent", "Stop an agent's process. It can be resumed later.", agent_only(agent_desc)),
-        def("resume_agent", "Bring a stopped agent back with its conversation.", agent_only(agent_desc)),
+        def(
+            "interrupt_agent",
+            "Interrupt an agent's current turn; drops its queued messages.",
+            agent_only(agent_desc),
+        ),
+        def(
+            "kill_agent",
+            "Stop an agent's process. It can be resumed later.",
+            agent_only(agent_desc),
+        ),
+        def(
+            "resume_agent",
+            "Bring a stopped agent back with its conversation.",
+            agent_only(agent_desc),
+        ),
         def(
             "archive_agent",
             "Hide (or unhide) an agent from the table.",
@@ -137,9 +149,11 @@ fn s<'a>(args: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn strings(args: &Value, key: &str) -> Option<Vec<String>> {
-    args.get(key)?
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+    args.get(key)?.as_array().map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    })
 }
 
 /// A one-line JSON summary of an agent for tool results.
@@ -159,7 +173,10 @@ pub(crate) fn call(m: &mut Manager, call: ToolCall, tool: &str, args: Value) {
     let result: Result<String, String> = match tool {
         "spawn_agent" => spawn(m, &args),
         "list_agents" => {
-            let history = args.get("include_history").and_then(Value::as_bool).unwrap_or(false);
+            let history = args
+                .get("include_history")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             let list: Vec<Value> = m
                 .children()
                 .filter(|r| history || m.is_live(&r.id))
@@ -177,7 +194,8 @@ pub(crate) fn call(m: &mut Manager, call: ToolCall, tool: &str, args: Value) {
             _ => Err("agent and message are required".into()),
         },
         "interrupt_agent" => with_agent(m, &args, |m, id| {
-            m.interrupt(id).map(|n| format!("interrupted; {n} queued message(s) dropped"))
+            m.interrupt(id)
+                .map(|n| format!("interrupted; {n} queued message(s) dropped"))
         }),
         "kill_agent" => with_agent(m, &args, |m, id| {
             if m.is_live(id) {
@@ -187,15 +205,24 @@ pub(crate) fn call(m: &mut Manager, call: ToolCall, tool: &str, args: Value) {
                 Err(crate::engine::EngineError::NotLive(m.name_of(id)))
             }
         }),
-        "resume_agent" => with_agent(m, &args, |m, id| m.resume(id).map(|()| "resumed".to_owned())),
+        "resume_agent" => with_agent(m, &args, |m, id| {
+            m.resume(id).map(|()| "resumed".to_owned())
+        }),
         "archive_agent" => {
-            let archived = args.get("archived").and_then(Value::as_bool).unwrap_or(true);
+            let archived = args
+                .get("archived")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
             with_agent(m, &args, |m, id| {
                 m.archive(id, archived);
                 Ok(if archived { "archived" } else { "unarchived" }.to_owned())
             })
         }
-        "respond_to_agent_request" => match (s(&args, "agent"), s(&args, "request_id"), s(&args, "response")) {
+        "respond_to_agent_request" => match (
+            s(&args, "agent"),
+            s(&args, "request_id"),
+            s(&args, "response"),
+        ) {
             (Some(a), Some(rid), Some(text)) => m
                 .resolve(a)
                 .and_then(|id| m.answer_ask(&id, &RequestId(rid.to_owned()), text))
@@ -220,7 +247,9 @@ fn with_agent(
     let Some(a) = s(args, "agent") else {
         return Err("agent is required".into());
     };
-    m.resolve(a).and_then(|id| f(m, &id)).map_err(|e| e.to_string())
+    m.resolve(a)
+        .and_then(|id| f(m, &id))
+        .map_err(|e| e.to_string())
 }
 
 fn spawn(m: &mut Manager, args: &Value) -> Result<String, String> {
@@ -229,7 +258,9 @@ fn spawn(m: &mut Manager, args: &Value) -> Result<String, String> {
     };
     let permission_mode = match s(args, "permission_mode") {
         Some(p) => Some(PermissionMode::parse(p).ok_or_else(|| {
-            format!("permission_mode '{p}' is not one of default, acceptEdits, plan, bypassPermissions")
+            format!(
+                "permission_mode '{p}' is not one of default, acceptEdits, plan, bypassPermissions"
+            )
         })?),
         None => None,
     };
@@ -252,7 +283,11 @@ fn read_transcript(m: &Manager, args: &Value) -> Result<String, String> {
         return Err("agent is required".into());
     };
     let id = m.resolve(a).map_err(|e| e.to_string())?;
-    let tail = args.get("tail").and_then(Value::as_u64).unwrap_or(50).clamp(1, 10_000) as usize;
+    let tail = args
+        .get("tail")
+        .and_then(Value::as_u64)
+        .unwrap_or(50)
+        .clamp(1, 10_000) as usize;
     let entries: Vec<TranscriptEntry> = read_transcript_tail(m.paths(), &id, tail)
         .map_err(|e| e.to_string())?
         .items;
@@ -260,7 +295,10 @@ fn read_transcript(m: &Manager, args: &Value) -> Result<String, String> {
         .iter()
         .map(|e| serde_json::to_string(&e.item).unwrap_or_default())
         .collect();
-    let state = m.record_of(&id).map(|r| r.state.as_str()).unwrap_or("unknown");
+    let state = m
+        .record_of(&id)
+        .map(|r| r.state.as_str())
+        .unwrap_or("unknown");
     Ok(format!(
         "{} ({id}) is {state}; last {} entries:\n{}",
         m.name_of(&id),
@@ -301,7 +339,10 @@ fn wait(m: &mut Manager, call: ToolCall, args: &Value) {
             } else {
                 "timed out; still busy"
             };
-            let text = format!("{head}:\n{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+            let text = format!(
+                "{head}:\n{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
             m.tool_reply(&call, &text, false);
         }),
     );

@@ -51,7 +51,10 @@ fn parse_size(s: Option<&str>) -> Size {
         return Size::Rest;
     };
     if let Some(p) = s.strip_suffix('%') {
-        return p.trim().parse::<u16>().map_or(Size::Rest, |p| Size::Percent(p.min(100)));
+        return p
+            .trim()
+            .parse::<u16>()
+            .map_or(Size::Rest, |p| Size::Percent(p.min(100)));
     }
     s.parse::<u16>().map_or(Size::Rest, Size::Cells)
 }
@@ -72,12 +75,12 @@ fn min_size(n: &Node) -> (u16, u16) {
         Node::Split(s) => {
             let mins = s.children.iter().map(min_size);
             match s.direction {
-                Direction::Horizontal => mins.fold((0, 0), |(w, h), (cw, ch)| {
-                    (w.saturating_add(cw), h.max(ch))
-                }),
-                Direction::Vertical => mins.fold((0, 0), |(w, h), (cw, ch)| {
-                    (w.max(cw), h.saturating_add(ch))
-                }),
+                Direction::Horizontal => {
+                    mins.fold((0, 0), |(w, h), (cw, ch)| (w.saturating_add(cw), h.max(ch)))
+                }
+                Direction::Vertical => {
+                    mins.fold((0, 0), |(w, h), (cw, ch)| (w.max(cw), h.saturating_add(ch)))
+                }
             }
         }
     }
@@ -116,7 +119,10 @@ fn place<'a>(n: &'a Node, area: Rect, out: &mut Solved<'a>) {
         return;
     }
     match n {
-        Node::Panel(p) => out.panels.push(PlacedPanel { panel: p, rect: area }),
+        Node::Panel(p) => out.panels.push(PlacedPanel {
+            panel: p,
+            rect: area,
+        }),
         Node::Tabs(t) => {
             let Some((active, panel)) = active_child(t) else {
                 return;
@@ -143,7 +149,11 @@ fn place<'a>(n: &'a Node, area: Rect, out: &mut Solved<'a>) {
         Node::Split(s) => {
             let horizontal = s.direction == Direction::Horizontal;
             let total = if horizontal { area.width } else { area.height };
-            let sizes: Vec<Size> = s.children.iter().map(|c| parse_size(node_size(c))).collect();
+            let sizes: Vec<Size> = s
+                .children
+                .iter()
+                .map(|c| parse_size(node_size(c)))
+                .collect();
             let mins: Vec<u16> = s
                 .children
                 .iter()

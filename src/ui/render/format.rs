@@ -54,6 +54,9 @@ mod tests {
             tilde(Path::new("/home/u/src/x"), Some(Path::new("/home/u"))),
             "~/src/x"
         );
-        assert_eq!(tilde(Path::new("/tmp/x"), Some(Path::new("/home/u"))), "/tmp/x");
+        assert_eq!(
+            tilde(Path::new("/tmp/x"), Some(Path::new("/home/u"))),
+            "/tmp/x"
+        );
     }
 }

@@ -2,7 +2,6 @@
 
 use crate::core::time::Epoch;
 use crate::core::transcript::NoticeLevel;
-use crate::ui::render::format;
 use crate::ui::render::theme::Theme;
 use crate::ui::render::wrap::truncate;
 use ratatui::buffer::Buffer;
@@ -29,6 +28,8 @@ pub(crate) enum ActivityKind {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ActivityEntry {
     pub ts: Epoch,
+    /// `14:05:12`, formatted once when recorded (not every frame).
+    pub time: String,
     /// Agent name (or `patchfeld` for app-level entries).
     pub who: String,
     pub what: String,
@@ -84,7 +85,6 @@ impl ActivityState {
 pub(crate) struct ActivityFeedView<'a> {
     pub state: &'a ActivityState,
     pub theme: &'a Theme,
-    pub tz: &'a jiff::tz::TimeZone,
 }
 
 impl ActivityFeedView<'_> {
@@ -96,9 +96,9 @@ impl ActivityFeedView<'_> {
         let s = self.state;
         if s.entries.is_empty() {
             buf.set_stringn(
-                area.x + 1,
+                area.x,
                 area.y,
-                truncate("Nothing has happened yet", usize::from(area.width.saturating_sub(1))),
+                truncate("Nothing has happened yet", usize::from(area.width)),
                 usize::from(area.width),
                 self.theme.dim,
             );
@@ -109,7 +109,7 @@ impl ActivityFeedView<'_> {
         let start = end.saturating_sub(h);
         let width = usize::from(area.width);
         for (row, e) in s.entries.range(start..end).enumerate() {
-            let time = format::clock(e.ts, self.tz);
+            let time = e.time.as_str();
             let who = truncate(&e.who, 14);
             let used = time.width() + 1 + who.width() + 1;
             let what_style = match e.kind {
@@ -132,10 +132,12 @@ impl ActivityFeedView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::render::format;
 
     fn e(i: usize) -> ActivityEntry {
         ActivityEntry {
             ts: 0.0,
+            time: format::clock(0.0, &jiff::tz::TimeZone::UTC),
             who: "a".into(),
             what: i.to_string(),
             kind: ActivityKind::Normal,
@@ -159,13 +161,11 @@ mod tests {
             s.push(e(i));
         }
         let theme = Theme::dark();
-        let tz = jiff::tz::TimeZone::UTC;
         let area = Rect::new(0, 0, 20, 3);
         let mut buf = Buffer::empty(area);
         ActivityFeedView {
             state: &s,
             theme: &theme,
-            tz: &tz,
         }
         .render(area, &mut buf);
         let row = |y| -> String { (0..20).map(|x| buf[(x, y)].symbol().to_owned()).collect() };

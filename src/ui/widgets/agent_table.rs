@@ -5,12 +5,13 @@ use crate::core::ids::AgentId;
 use crate::core::time::{Epoch, short_span};
 use crate::ui::render::format;
 use crate::ui::render::theme::{Theme, state_glyph};
-use crate::ui::render::wrap::truncate;
+use crate::ui::render::wrap::{truncate, wrap};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState};
 use std::collections::HashMap;
+use unicode_width::UnicodeWidthStr;
 
 /// Selection (by id, so it survives re-sorting).
 #[derive(Debug, Default)]
@@ -71,17 +72,97 @@ impl AgentTableView<'_> {
             return;
         }
         if self.rows.is_empty() {
-            let text = truncate(
-                "No agents yet — ask the orchestrator to spawn one",
-                usize::from(area.width.saturating_sub(1)),
-            );
-            buf.set_stringn(area.x + 1, area.y, text, usize::from(area.width), self.theme.dim);
+            let hint = "No agents yet — ask the orchestrator to spawn one";
+            let text_area = area.inner(ratatui::layout::Margin::new(1, 0));
+            for (i, l) in wrap(hint, usize::from(text_area.width)).iter().enumerate() {
+                if i >= usize::from(text_area.height) {
+                    break;
+                }
+                buf.set_stringn(
+                    text_area.x,
+                    text_area.y + i as u16,
+                    l,
+                    usize::from(text_area.width),
+                    self.theme.dim,
+                );
+            }
             return;
         }
         let t = self.theme;
-        let header = Row::new(["", "name", "model", "time", "tokens", "cost", "activity"])
-            .style(t.header);
-        let rows = self.rows.iter().map(|a| {
+        let name_w = self
+            .rows
+            .iter()
+            .map(|a| a.name.width())
+            .max()
+            .unwrap_or(0)
+            .clamp(4, 16);
+        let model_w = self
+            .rows
+            .iter()
+            .map(|a| a.model.as_deref().map_or(1, |m| short_model(m).width()))
+            .max()
+            .unwrap_or(1)
+            .clamp(5, 14);
+        let tokens_text: Vec<String> = self
+            .rows
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}/{}",
+                    format::tokens(a.tokens_in),
+                    format::tokens(a.tokens_out)
+                )
+            })
+            .collect();
+        let tokens_w = tokens_text
+            .iter()
+            .map(|s| s.width())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        // Drop the least important columns first when the panel is narrow.
+        let mut cols = vec![
+            Col::Glyph,
+            Col::Name,
+            Col::Model,
+            Col::Time,
+            Col::Tokens,
+            Col::Cost,
+        ];
+        let width_of = |c: &Col| match c {
+            Col::Glyph => 1,
+            Col::Name => name_w,
+            Col::Model => model_w,
+            Col::Time => 6,
+            Col::Tokens => tokens_w,
+            Col::Cost => 6,
+        };
+        for drop in [Col::Model, Col::Tokens, Col::Cost, Col::Time] {
+            let fixed: usize = cols.iter().map(|c| width_of(c) + 1).sum();
+            if usize::from(area.width) >= fixed + 12 {
+                break;
+            }
+            cols.retain(|c| *c != drop);
+        }
+        let mut widths: Vec<Constraint> = cols
+            .iter()
+            .map(|c| Constraint::Length(width_of(c) as u16))
+            .collect();
+        widths.push(Constraint::Fill(1));
+        let mut header: Vec<&str> = cols
+            .iter()
+            .map(|c| match c {
+                Col::Glyph => "",
+                Col::Name => "name",
+                Col::Model => "model",
+                Col::Time => "time",
+                Col::Tokens => "tokens",
+                Col::Cost => "cost",
+            })
+            .collect();
+        header.push("activity");
+        let header = Row::new(header).style(t.header);
+        let rows = self.rows.iter().zip(tokens_text).map(|(a, tokens)| {
             let activity = match &a.current_tool {
                 Some(tool) => Span::styled(format!("⏺ {tool}"), t.accent),
                 None => match (&a.error, self.last_activity.get(&a.id)) {
@@ -90,33 +171,23 @@ impl AgentTableView<'_> {
                     _ => Span::styled(a.state.as_str().replace('_', " "), t.dim),
                 },
             };
-            Row::new(vec![
-                Cell::from(Span::styled(state_glyph(a.state), t.state(a.state))),
-                Cell::from(Span::styled(a.name.clone(), t.text)),
-                Cell::from(Span::styled(
-                    a.model.as_deref().map(short_model).unwrap_or("-").to_owned(),
-                    t.dim,
-                )),
-                Cell::from(short_span(a.elapsed(self.now))),
-                Cell::from(format!(
-                    "{}/{}",
-                    format::tokens(a.tokens_in),
-                    format::tokens(a.tokens_out)
-                )),
-                Cell::from(format::cost(a.cost_usd)),
-                Cell::from(Line::from(activity)),
-            ])
-            .style(t.text)
+            let mut cells: Vec<Cell> = cols
+                .iter()
+                .map(|c| match c {
+                    Col::Glyph => Cell::from(Span::styled(state_glyph(a.state), t.state(a.state))),
+                    Col::Name => Cell::from(Span::styled(truncate(&a.name, name_w), t.text)),
+                    Col::Model => Cell::from(Span::styled(
+                        truncate(a.model.as_deref().map_or("-", short_model), model_w),
+                        t.dim,
+                    )),
+                    Col::Time => Cell::from(short_span(a.elapsed(self.now))),
+                    Col::Tokens => Cell::from(tokens.clone()),
+                    Col::Cost => Cell::from(format::cost(a.cost_usd)),
+                })
+                .collect();
+            cells.push(Cell::from(Line::from(activity)));
+            Row::new(cells).style(t.text)
         });
-        let widths = [
-            Constraint::Length(1),
-            Constraint::Length(16),
-            Constraint::Length(8),
-            Constraint::Length(6),
-            Constraint::Length(11),
-            Constraint::Length(6),
-            Constraint::Fill(1),
-        ];
         let selected = self
             .state
             .selected
@@ -134,6 +205,17 @@ impl AgentTableView<'_> {
             .row_highlight_style(row_style)
             .render(area, buf, &mut ts);
     }
+}
+
+/// Table columns before the flexible activity column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Glyph,
+    Name,
+    Model,
+    Time,
+    Tokens,
+    Cost,
 }
 
 /// `claude-sonnet-4-5-20250929` → `sonnet-4-5`: enough to tell models apart in a narrow column.
@@ -187,7 +269,10 @@ mod tests {
         let mut archived = record("aaaaaaaaaaa5", "old", AgentState::Done, 0.0);
         archived.archived = true;
         map.insert(archived.id.clone(), archived);
-        let names: Vec<_> = visible_agents(&map).iter().map(|a| a.name.clone()).collect();
+        let names: Vec<_> = visible_agents(&map)
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
         assert_eq!(names, ["perm", "early-run", "late-run", "done"]);
     }
 

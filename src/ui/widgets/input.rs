@@ -36,7 +36,13 @@ impl InputState {
     pub(crate) fn insert_str(&mut self, s: &str) {
         let clean: String = s
             .chars()
-            .map(|c| if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c })
+            .map(|c| {
+                if c == '\n' || c == '\r' || c == '\t' {
+                    ' '
+                } else {
+                    c
+                }
+            })
             .filter(|c| !c.is_control())
             .collect();
         self.text.insert_str(self.cursor, &clean);
@@ -202,7 +208,13 @@ impl InputView<'_> {
             start = i + ch.len_utf8();
         }
         let visible = &text[start..];
-        buf.set_stringn(x0, area.y, visible, avail, Style::default().patch(self.theme.text));
+        buf.set_stringn(
+            x0,
+            area.y,
+            visible,
+            avail,
+            Style::default().patch(self.theme.text),
+        );
         let cursor_x = x0 + (before_w - skipped.min(before_w)) as u16;
         self.focused.then_some(Position::new(cursor_x, area.y))
     }

@@ -1,11 +1,13 @@
 //! The orchestrator chat: its transcript (wrapped once, drawn only where visible) and the input.
 
-use crate::core::transcript::{NoticeLevel, TranscriptEntry, TranscriptItem, one_line, tool_input_brief};
+use crate::core::transcript::{
+    NoticeLevel, TranscriptEntry, TranscriptItem, one_line, tool_input_brief,
+};
 use crate::ui::render::theme::Theme;
 use crate::ui::render::wrap::{truncate, wrap};
 use crate::ui::widgets::input::{InputState, InputView};
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::{Margin, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
@@ -30,12 +32,6 @@ impl ChatState {
     /// Append a transcript entry.
     pub(crate) fn push(&mut self, entry: TranscriptEntry) {
         self.entries.push(entry);
-    }
-
-    /// Number of transcript entries.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
     }
 
     /// Scroll by a page up (`up`) or down.
@@ -70,7 +66,13 @@ impl ChatState {
         let before = self.lines.len();
         for entry in &self.entries[self.wrapped..] {
             let first = self.wrapped == 0 && self.lines.is_empty();
-            entry_lines(&entry.item, usize::from(width), theme, first, &mut self.lines);
+            entry_lines(
+                &entry.item,
+                usize::from(width),
+                theme,
+                first,
+                &mut self.lines,
+            );
             self.wrapped += 1;
         }
         // Keep the view still while the user reads back.
@@ -91,13 +93,24 @@ fn entry_lines(
     first: bool,
     out: &mut Vec<Line<'static>>,
 ) {
-    let indented = |text: &str, prefix: &'static str, style: Style, out: &mut Vec<Line<'static>>| {
-        let pw = prefix.width();
-        for (i, l) in wrap(text, width.saturating_sub(pw).max(1)).into_iter().enumerate() {
-            let lead = if i == 0 { prefix.to_owned() } else { " ".repeat(pw) };
-            out.push(Line::from(vec![Span::styled(lead, style), Span::styled(l, style)]));
-        }
-    };
+    let indented =
+        |text: &str, prefix: &'static str, style: Style, out: &mut Vec<Line<'static>>| {
+            let pw = prefix.width();
+            for (i, l) in wrap(text, width.saturating_sub(pw).max(1))
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 {
+                    prefix.to_owned()
+                } else {
+                    " ".repeat(pw)
+                };
+                out.push(Line::from(vec![
+                    Span::styled(lead, style),
+                    Span::styled(l, style),
+                ]));
+            }
+        };
     match item {
         TranscriptItem::User { text } => {
             if !first {
@@ -160,6 +173,9 @@ pub(crate) struct OrchestratorChatView<'a> {
     pub busy: bool,
 }
 
+/// Horizontal padding inside the panel border.
+pub(crate) const PAD: Margin = Margin::new(1, 0);
+
 /// Rows the input takes at the bottom of the panel (a rule plus the input line).
 pub(crate) const INPUT_ROWS: u16 = 2;
 
@@ -174,7 +190,7 @@ impl OrchestratorChatView<'_> {
             height: area.height - input_rows,
             ..area
         };
-        self.render_transcript(body, buf);
+        self.render_transcript(body.inner(PAD), buf);
         let rule_y = area.y + body.height;
         if input_rows == 2 {
             let label = if self.busy {
@@ -194,9 +210,15 @@ impl OrchestratorChatView<'_> {
             } else {
                 self.theme.dim
             };
-            buf.set_stringn(area.x + 1, rule_y, label, usize::from(area.width.saturating_sub(1)), label_style);
+            buf.set_stringn(
+                area.x + 1,
+                rule_y,
+                label,
+                usize::from(area.width.saturating_sub(1)),
+                label_style,
+            );
         }
-        let input_area = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
+        let input_area = Rect::new(area.x, area.y + area.height - 1, area.width, 1).inner(PAD);
         InputView {
             state: &self.state.input,
             theme: self.theme,
@@ -213,23 +235,15 @@ impl OrchestratorChatView<'_> {
         }
         let s = self.state;
         if s.lines.is_empty() {
-            let hint = [
-                "No messages yet.",
-                "Type below and press Enter: the orchestrator plans the work,",
-                "spawns agents and reports back.",
-            ];
-            for (i, l) in hint.iter().enumerate() {
+            let hint = "No messages yet. Type below and press Enter: the orchestrator plans \
+                        the work, spawns agents and reports back.";
+            let rows = wrap(hint, usize::from(area.width));
+            for (i, l) in rows.iter().enumerate() {
                 let y = area.y + 1 + i as u16;
                 if y >= area.bottom() {
                     break;
                 }
-                buf.set_stringn(
-                    area.x + 1,
-                    y,
-                    truncate(l, usize::from(area.width.saturating_sub(1))),
-                    usize::from(area.width),
-                    self.theme.dim,
-                );
+                buf.set_stringn(area.x, y, l, usize::from(area.width), self.theme.dim);
             }
             return;
         }

@@ -68,8 +68,14 @@ impl PermissionPromptView<'_> {
             body.extend(wrap(l, inner_w.saturating_sub(2)));
         }
         let cut = body.len() > max_input;
-        for l in body.iter().take(if cut { max_input - 1 } else { max_input }) {
-            lines.push(Line::from(vec![Span::styled("  ", t.text), Span::styled(l.clone(), t.text)]));
+        for l in body
+            .iter()
+            .take(if cut { max_input - 1 } else { max_input })
+        {
+            lines.push(Line::from(vec![
+                Span::styled("  ", t.text),
+                Span::styled(l.clone(), t.text),
+            ]));
         }
         if cut {
             lines.push(Line::from(Span::styled(
@@ -105,8 +111,11 @@ impl PermissionPromptView<'_> {
             .border_style(t.modal_border)
             .title(Span::styled(" Permission ", t.warning))
             .title_bottom(
-                Line::from(Span::styled(format!(" {} of {} pending ", self.index, self.total), t.dim))
-                    .right_aligned(),
+                Line::from(Span::styled(
+                    format!(" {} of {} pending ", self.index, self.total),
+                    t.dim,
+                ))
+                .right_aligned(),
             );
         let inner = block.inner(area).inner(ratatui::layout::Margin::new(1, 0));
         block.render(area, buf);

@@ -48,7 +48,11 @@ impl StatusBarView<'_> {
         }
         if n.pending_permissions > 0 {
             spans.push(Span::styled(
-                format!(" ⚠ {} permission{} pending (p) ", n.pending_permissions, plural(n.pending_permissions)),
+                format!(
+                    " ⚠ {} permission{} pending (p) ",
+                    n.pending_permissions,
+                    plural(n.pending_permissions)
+                ),
                 t.badge_alert,
             ));
         }
