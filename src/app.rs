@@ -10,8 +10,6 @@ use crate::store::workspace::load_or_seed_workspace;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
-/// The demo's scenario, embedded so an installed binary needs no asset files.
-const DEMO_SCENARIO: &str = include_str!("../assets/demo/scenario.json");
 /// What the demo says to the orchestrator first.
 pub const DEMO_PROMPT: &str = "Show me a patchfeld demo";
 
@@ -98,7 +96,7 @@ async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Resul
 fn demo_command(global: &GlobalPaths) -> anyhow::Result<ClaudeCommand> {
     let exe = std::env::current_exe().context("locating the patchfeld executable for --demo")?;
     let scenario = global.state_dir().join("demo-scenario.json");
-    crate::store::atomic::write_atomic(&scenario, DEMO_SCENARIO.as_bytes())
+    crate::store::atomic::write_atomic(&scenario, crate::fake_agent::DEMO_SCENARIO.as_bytes())
         .context("writing the demo scenario")?;
     Ok(ClaudeCommand {
         program: exe,

@@ -469,7 +469,9 @@ async fn a_missing_executable_is_a_clear_spawn_error() {
     let mut h = Harness::start(
         one_script(json!([[{"text": "x"}]])),
         Options {
-            program: Some("/nonexistent/claude".into()),
+            claude: Some(patchfeld::engine::ClaudeCommand::plain(
+                "/nonexistent/claude",
+            )),
             ..Default::default()
         },
     );

@@ -15,8 +15,10 @@ pub enum SessionActivity {
     Idle,
 }
 
-/// Usage and cost of one turn (`result`). The CLI's `total_cost_usd` is per turn (verified
-/// against the real CLI: a second turn reports only its own cost), so totals are sums.
+/// Usage and cost of one turn. The CLI's `result.total_cost_usd` is the session's running
+/// total (verified on CLI 2.1.330: it grows per turn and carries across `--resume`), while
+/// `usage` is per turn; `claude::to_domain::LineParser` turns the total into this per-turn
+/// cost, so totals here are sums.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TurnOutcome {
     /// Whether the turn failed.

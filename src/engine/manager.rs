@@ -8,7 +8,8 @@
 use crate::claude::control::{self, CliArgsInput};
 use crate::claude::process::{self, ChildHandle, FromChild, LaunchSpec, ToChild};
 use crate::claude::sdk_mcp::{self, McpAction};
-use crate::claude::{to_domain, wire};
+use crate::claude::to_domain::LineParser;
+use crate::claude::wire;
 use crate::core::agent::{
     AgentRecord, AgentState, PermissionMode, SpawnOptions, StateInput, StateMachine,
 };
@@ -116,6 +117,8 @@ struct Live {
     /// We asked for an interrupt: the aborted turn's error result is not a failure.
     interrupting: bool,
     inbox: Inbox,
+    /// Turns the CLI's running session cost into per-turn costs.
+    parser: LineParser,
     stderr: VecDeque<String>,
     server: &'static str,
     writer: Option<TranscriptWriter>,
@@ -424,6 +427,12 @@ impl Manager {
             cwd: record.cwd.clone(),
             env,
         };
+        // The CLI reports a session's cost as a running total that survives --resume.
+        let prior_cost = if resume.is_some() {
+            record.cost_usd
+        } else {
+            0.0
+        };
         self.next_gen += 1;
         let generation = self.next_gen;
         let agent = id.clone();
@@ -459,6 +468,7 @@ impl Manager {
                         last_error: None,
                         interrupting: false,
                         inbox: Inbox::default(),
+                        parser: LineParser::new(prior_cost),
                         stderr: VecDeque::new(),
                         server,
                         writer,
@@ -776,7 +786,10 @@ impl Manager {
         if let Some(r) = self.records.get_mut(id) {
             r.last_activity = Some(now());
         }
-        for event in to_domain::parse_line(line) {
+        let Some(live) = self.live.get_mut(id) else {
+            return;
+        };
+        for event in live.parser.parse_line(line) {
             self.agent_event(id, event);
         }
     }

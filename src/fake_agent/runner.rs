@@ -90,13 +90,13 @@ pub fn serve(args: FakeArgs, scenario: Scenario) -> i32 {
     let store = std::env::var_os("PATCHFELD_FAKE_SESSIONS_DIR")
         .filter(|d| !d.is_empty())
         .map(|d| SessionFile::new(std::path::Path::new(&d), &session_id));
-    let (history, resume_failed) = match (&store, &args.resume) {
+    let ((history, session_cost), resume_failed) = match (&store, &args.resume) {
         (Some(f), Some(_)) => match f.load() {
             Some(h) => (h, false),
-            None => (Vec::new(), true),
+            None => ((Vec::new(), 0.0), true),
         },
         (Some(f), None) => (f.load().unwrap_or_default(), false),
-        (None, _) => (Vec::new(), false),
+        (None, _) => ((Vec::new(), 0.0), false),
     };
     let mut servers: Vec<(String, &'static str)> = args
         .sdk_servers
@@ -132,6 +132,7 @@ pub fn serve(args: FakeArgs, scenario: Scenario) -> i32 {
         session_id,
         store,
         history,
+        session_cost,
         resume_failed,
         queue: VecDeque::new(),
         eof: false,
@@ -378,6 +379,9 @@ struct Runner {
     store: Option<SessionFile>,
     /// User messages of this session before the current turn (incl. earlier processes).
     history: Vec<String>,
+    /// The session's running cost: the real CLI reports this total (not the turn's) in
+    /// `result.total_cost_usd`, across turns and across `--resume`.
+    session_cost: f64,
     resume_failed: bool,
     queue: VecDeque<String>,
     eof: bool,
@@ -598,7 +602,7 @@ impl Runner {
         }
         self.history.push(text.clone());
         if let Some(store) = &self.store
-            && let Err(e) = store.save(&self.history)
+            && let Err(e) = store.save(&self.history, self.session_cost)
         {
             warn(&format!("fake-agent: cannot save session: {e}"));
         }
@@ -705,6 +709,16 @@ impl Runner {
             Some(Stop::Exit(code)) => return Some(*code),
         };
         self.last_error = is_error;
+        // An API-error turn reports the previous total again (seen on the real CLI).
+        if !matches!(stop, Some(Stop::ApiError(_))) {
+            self.session_cost += cost_usd;
+        }
+        if let Some(store) = &self.store
+            && let Err(e) = store.save(&self.history, self.session_cost)
+        {
+            warn(&format!("fake-agent: cannot save session: {e}"));
+        }
+        let cost_usd = self.session_cost;
         self.emit(&wire::result(&wire::ResultInfo {
             subtype,
             is_error,

@@ -30,25 +30,27 @@ impl SessionFile {
         }
     }
 
-    /// The stored user messages, or `None` when the session is unknown (or unreadable).
-    pub fn load(&self) -> Option<Vec<String>> {
+    /// The stored user messages and the session's running cost, or `None` when the session
+    /// is unknown (or unreadable).
+    pub fn load(&self) -> Option<(Vec<String>, f64)> {
         let text = std::fs::read_to_string(&self.path).ok()?;
         let v: Value = serde_json::from_str(&text).ok()?;
-        Some(
-            v.get("messages")?
-                .as_array()?
-                .iter()
-                .filter_map(|m| m.as_str().map(str::to_owned))
-                .collect(),
-        )
+        let messages = v
+            .get("messages")?
+            .as_array()?
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_owned))
+            .collect();
+        let cost = v.get("cost_usd").and_then(Value::as_f64).unwrap_or(0.0);
+        Some((messages, cost))
     }
 
     /// Replaces the stored messages (temp file + rename, so a killed agent never leaves half a file).
-    pub fn save(&self, messages: &[String]) -> io::Result<()> {
+    pub fn save(&self, messages: &[String], cost_usd: f64) -> io::Result<()> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let body = json!({"version":1,"session_id":self.session_id,"messages":messages});
+        let body = json!({"version":1,"session_id":self.session_id,"messages":messages,"cost_usd":cost_usd});
         let tmp = self
             .path
             .with_extension(format!("json.tmp{}", std::process::id()));
@@ -67,8 +69,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = SessionFile::new(dir.path(), "../evil id");
         assert_eq!(f.load(), None);
-        f.save(&["one".into(), "two".into()]).unwrap();
-        assert_eq!(f.load(), Some(vec!["one".to_owned(), "two".to_owned()]));
+        f.save(&["one".into(), "two".into()], 0.5).unwrap();
+        assert_eq!(
+            f.load(),
+            Some((vec!["one".to_owned(), "two".to_owned()], 0.5))
+        );
         assert!(dir.path().join("___evil_id.json").exists());
     }
 }

@@ -5,9 +5,10 @@ use crate::core::time;
 use crate::engine::{EngineEvent, EngineHandle};
 use crate::ui::app::{App, Intent};
 use crate::ui::app_event::AppEvent;
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
@@ -109,14 +110,40 @@ where
         while let Ok(ev) = io.engine_events.try_recv() {
             dispatch(app, engine, &io.post_tx, AppEvent::Engine(Box::new(ev)));
         }
-        for _ in 0..MAX_DRAIN {
-            match io.input.next().now_or_never() {
-                Some(Some(Ok(ev))) => dispatch(app, engine, &io.post_tx, AppEvent::Input(ev)),
-                Some(Some(Err(_)) | None) => dispatch(app, engine, &io.post_tx, AppEvent::Quit),
-                None => break,
-            }
+        while let Some(Some(Ok(ev))) = futures_util::FutureExt::now_or_never(io.input.next()) {
+            let ev = AppEvent::Input(ev);
+            dispatch(app, engine, &io.post_tx, ev);
         }
     }
+}
+
+/// Take the input events that are ready now, polling with this task's own waker.
+/// (Never poll crossterm's `EventStream` with a no-op waker such as `now_or_never`: it keeps
+/// the first waker it sees while its reader thread waits, and would never wake us again.)
+async fn drain_ready<S>(input: &mut S) -> Vec<AppEvent>
+where
+    S: Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+{
+    std::future::poll_fn(|cx| {
+        let mut out = Vec::new();
+        while out.len() < MAX_DRAIN {
+            match input.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(ev))) => out.push(AppEvent::Input(ev)),
+                Poll::Ready(Some(Err(e))) => {
+                    tracing::error!("terminal input failed: {e}");
+                    out.push(AppEvent::Quit);
+                    break;
+                }
+                Poll::Ready(None) => {
+                    out.push(AppEvent::Quit);
+                    break;
+                }
+                Poll::Pending => break,
+            }
+        }
+        Poll::Ready(out)
+    })
+    .await
 }
 
 async fn sleep_until(at: Option<Instant>) {

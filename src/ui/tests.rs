@@ -338,6 +338,61 @@ fn raw_key(code: KeyCode, modifiers: KeyModifiers) -> std::io::Result<Event> {
     Ok(Event::Key(KeyEvent::new(code, modifiers)))
 }
 
+/// Scripted terminal input that behaves like crossterm's `EventStream`: while it waits, it
+/// keeps the *first* waker it was polled with and ignores later ones. A loop that ever polls
+/// it with a no-op waker (e.g. `now_or_never`) never wakes again.
+#[derive(Clone, Default)]
+struct FirstWakerInput {
+    inner: std::sync::Arc<std::sync::Mutex<FirstWakerState>>,
+}
+
+#[derive(Default)]
+struct FirstWakerState {
+    queue: std::collections::VecDeque<Event>,
+    waker: Option<std::task::Waker>,
+    closed: bool,
+}
+
+impl FirstWakerInput {
+    fn send(&self, code: KeyCode, modifiers: KeyModifiers) {
+        let mut s = self.inner.lock().unwrap();
+        s.queue
+            .push_back(Event::Key(KeyEvent::new(code, modifiers)));
+        if let Some(w) = s.waker.take() {
+            w.wake();
+        }
+    }
+
+    fn close(&self) {
+        let mut s = self.inner.lock().unwrap();
+        s.closed = true;
+        if let Some(w) = s.waker.take() {
+            w.wake();
+        }
+    }
+}
+
+impl futures_util::Stream for FirstWakerInput {
+    type Item = std::io::Result<Event>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let mut s = self.inner.lock().unwrap();
+        if let Some(ev) = s.queue.pop_front() {
+            return std::task::Poll::Ready(Some(Ok(ev)));
+        }
+        if s.closed {
+            return std::task::Poll::Ready(None);
+        }
+        if s.waker.is_none() {
+            s.waker = Some(cx.waker().clone());
+        }
+        std::task::Poll::Pending
+    }
+}
+
 async fn next_command(rx: &mut mpsc::UnboundedReceiver<EngineCommand>) -> EngineCommand {
     tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
@@ -350,9 +405,9 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
     let handle = EngineHandle::new(cmd_tx);
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    let (key_tx, mut key_rx) = mpsc::unbounded_channel::<std::io::Result<Event>>();
     let (post_tx, posts) = mpsc::unbounded_channel();
-    let input = futures_util::stream::poll_fn(move |cx| key_rx.poll_recv(cx));
+    let keys = FirstWakerInput::default();
+    let input = keys.clone();
     let mut app = app_with(vec![orchestrator(AgentState::Idle)], false);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let task_handle = handle.clone();
@@ -368,13 +423,9 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
     });
 
     for c in "run the tests".chars() {
-        key_tx
-            .send(raw_key(KeyCode::Char(c), KeyModifiers::NONE))
-            .unwrap();
+        keys.send(KeyCode::Char(c), KeyModifiers::NONE);
     }
-    key_tx
-        .send(raw_key(KeyCode::Enter, KeyModifiers::NONE))
-        .unwrap();
+    keys.send(KeyCode::Enter, KeyModifiers::NONE);
     match next_command(&mut cmd_rx).await {
         EngineCommand::Send { agent, text, reply } => {
             assert_eq!(agent, "orchestrator");
@@ -394,9 +445,7 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
         )))
         .unwrap();
     ev_tx.send(permission_event(&agent, "req1")).unwrap();
-    key_tx
-        .send(raw_key(KeyCode::Char('y'), KeyModifiers::NONE))
-        .unwrap();
+    keys.send(KeyCode::Char('y'), KeyModifiers::NONE);
     match next_command(&mut cmd_rx).await {
         EngineCommand::DecidePermission {
             agent_id,
@@ -417,16 +466,14 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
         other => panic!("expected DecidePermission, got {other:?}"),
     }
 
-    key_tx
-        .send(raw_key(KeyCode::Char('q'), KeyModifiers::CONTROL))
-        .unwrap();
-    // `key_tx` stays alive: the loop must end because of ctrl-q, not because input ended.
+    keys.send(KeyCode::Char('q'), KeyModifiers::CONTROL);
+    // The input stays open: the loop must end because of ctrl-q, not because input ended.
     let (result, mut app) = tokio::time::timeout(Duration::from_secs(5), task)
         .await
         .expect("loop did not end after ctrl-q")
         .unwrap();
     result.unwrap();
-    drop(key_tx);
+    keys.close();
     assert!(app.should_quit());
     assert_eq!(
         app.pending_permissions(),
@@ -492,4 +539,47 @@ async fn failed_commands_become_visible_notices() {
     result.unwrap();
     let s = screen(&draw(&mut app, 120, 40));
     assert!(s.contains("message to orchestrator failed"), "{s}");
+}
+
+#[tokio::test]
+async fn input_wakes_the_loop_after_it_went_idle() {
+    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
+    let handle = EngineHandle::new(cmd_tx);
+    let (_ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let (post_tx, posts) = mpsc::unbounded_channel();
+    let keys = FirstWakerInput::default();
+    let input = keys.clone();
+    let mut app = app_with(vec![orchestrator(AgentState::Idle)], false);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let task = tokio::spawn(async move {
+        let io = LoopIo {
+            input,
+            engine_events: ev_rx,
+            posts,
+            post_tx,
+        };
+        run_loop(&mut terminal, &mut app, &handle, io).await
+    });
+    for round in ["first", "second"] {
+        for c in round.chars() {
+            keys.send(KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        keys.send(KeyCode::Enter, KeyModifiers::NONE);
+        match next_command(&mut cmd_rx).await {
+            EngineCommand::Send { text, reply, .. } => {
+                assert_eq!(text, round);
+                let _ = reply.send(Ok(()));
+            }
+            other => panic!("expected Send, got {other:?}"),
+        }
+        // Not synchronisation: this only gives the loop time to draw and fall idle with
+        // no timer left, so the next keys must wake it through the input stream alone.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    keys.send(KeyCode::Char('q'), KeyModifiers::CONTROL);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("loop did not wake for ctrl-q")
+        .unwrap()
+        .unwrap();
 }

@@ -28,10 +28,10 @@ pub struct Harness {
 pub struct Options {
     pub orchestrator: bool,
     pub records: Vec<AgentRecord>,
-    pub program: Option<PathBuf>,
+    /// Run this instead of the fake agent.
+    pub claude: Option<ClaudeCommand>,
     pub dir: Option<tempfile::TempDir>,
 }
-
 
 pub fn fake_command(
     scenario: &std::path::Path,
@@ -71,9 +71,8 @@ impl Harness {
         let sessions_dir = dir.path().join("sessions");
         std::fs::create_dir_all(&sessions_dir).unwrap();
         let mut claude = fake_command(&scenario_path, &argv_log, &sessions_dir);
-        if let Some(p) = opts.program {
-            claude.program = p;
-            claude.prefix_args.clear();
+        if let Some(c) = opts.claude {
+            claude = c;
         }
         let (tx, events) = mpsc::unbounded_channel();
         let handle = engine::start(
