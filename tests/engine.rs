@@ -688,3 +688,55 @@ async fn orchestrator_spawns_children_and_hears_their_notifications() {
         TranscriptItem::ToolResult { content, .. } if TranscriptItem::content_text(content).contains(&format!("id {child}")))));
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn orchestrator_falls_back_to_a_fresh_session_when_resume_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orch = past_record(
+        "orchestrator",
+        "orchestrator",
+        "vanished-session",
+        AgentState::Done,
+        dir.path(),
+    );
+    orch.spawn_options = Some(SpawnOptions::default());
+    let mut h = Harness::start(
+        one_script(json!([[{"echo": true}]])),
+        Options {
+            orchestrator: true,
+            records: vec![orch],
+            dir: Some(dir),
+            ..Default::default()
+        },
+    );
+    let id = AgentId::orchestrator();
+    h.handle
+        .send("orchestrator", "hello there".into())
+        .await
+        .unwrap();
+    h.wait_for("answer in a fresh session", |e| {
+        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &id
+            && matches!(&entry.item, TranscriptItem::Assistant { text } if text.contains("hello there")))
+    })
+    .await;
+    let rec = h.wait_state(&id, AgentState::Done).await;
+    assert_ne!(rec.session_id.as_deref(), Some("vanished-session"));
+    assert!(h.transcript(&id).iter().any(|i| matches!(i,
+        TranscriptItem::Notice { level: NoticeLevel::Warning, text } if text.contains("could not resume"))));
+    let argv = h.argv();
+    assert!(
+        argv[0]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "--resume=vanished-session")
+    );
+    assert!(
+        argv[1]["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().is_some_and(|s| s.starts_with("--session-id=")))
+    );
+    h.shutdown().await;
+}

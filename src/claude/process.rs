@@ -77,6 +77,15 @@ pub fn launch<M: Send + 'static>(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    // SAFETY: the closure runs in the forked child before exec and only calls prctl, which is
+    // async-signal-safe. If patchfeld itself dies without cleaning up (SIGKILL, abort), the
+    // kernel then kills the child too, so no agent outlives the app.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     let mut child = cmd.spawn()?;
     let pid = child.id().unwrap_or(0);
     let (tx, rx) = mpsc::unbounded_channel();

@@ -161,7 +161,10 @@ impl StateMachine {
         let lc = &mut self.lifecycle;
         match input {
             StateInput::TurnStarted => {
-                *lc = Lifecycle::Running;
+                // A killed process runs no turns; only a restart revives the agent.
+                if *lc != Lifecycle::Killed {
+                    *lc = Lifecycle::Running;
+                }
                 None
             }
             StateInput::WentIdle { error } => {
@@ -500,6 +503,69 @@ mod tests {
                 S::Running
             ]
         );
+    }
+
+    /// Every sequence of up to 6 inputs: the invariants hold after each step.
+    #[test]
+    fn exhaustive_sequences_keep_the_invariants() {
+        let inputs = [
+            I::TurnStarted,
+            I::WentIdle { error: None },
+            I::WentIdle {
+                error: Some("e".into()),
+            },
+            I::PermissionOpened,
+            I::PermissionClosed,
+            I::AskOpened,
+            I::AskClosed,
+            I::ProcessExited { error: None },
+            I::ProcessExited {
+                error: Some("x".into()),
+            },
+            I::Killed,
+            I::Restarted,
+        ];
+        let n = inputs.len();
+        let mut checked = 0u64;
+        for len in 1..=6u32 {
+            for code in 0..n.pow(len) {
+                let mut m = StateMachine::default();
+                let mut c = code;
+                let mut killed = false;
+                for _ in 0..len {
+                    let input = &inputs[c % n];
+                    c /= n;
+                    let before = m;
+                    m.apply(input);
+                    match input {
+                        I::Killed => killed = true,
+                        I::Restarted => killed = false,
+                        _ => {}
+                    }
+                    let live = matches!(m.lifecycle, Lifecycle::Idle | Lifecycle::Running);
+                    let expect = match m.lifecycle {
+                        _ if live && m.pending_permissions > 0 => S::AwaitingPermission,
+                        _ if live && m.pending_asks > 0 => S::Waiting,
+                        Lifecycle::Idle => S::Idle,
+                        Lifecycle::Running => S::Running,
+                        Lifecycle::Done => S::Done,
+                        Lifecycle::Error => S::Error,
+                        Lifecycle::Killed => S::Killed,
+                    };
+                    assert_eq!(m.state(), expect, "{before:?} + {input:?}");
+                    assert_eq!(
+                        killed,
+                        m.lifecycle == Lifecycle::Killed,
+                        "killed is sticky until restart"
+                    );
+                    if matches!(input, I::ProcessExited { .. } | I::Killed | I::Restarted) {
+                        assert_eq!((m.pending_asks, m.pending_permissions), (0, 0));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1_000_000);
     }
 
     #[test]

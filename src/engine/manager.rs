@@ -119,6 +119,12 @@ struct Live {
     inbox: Inbox,
     /// Turns the CLI's running session cost into per-turn costs.
     parser: LineParser,
+    /// Started with `--resume`; until a turn succeeds, the session may be gone.
+    resumed: bool,
+    /// Turns that ended without error in this process.
+    good_turns: u32,
+    /// Messages delivered before any turn succeeded (re-sent if a resume falls back).
+    unconfirmed: Vec<String>,
     stderr: VecDeque<String>,
     server: &'static str,
     writer: Option<TranscriptWriter>,
@@ -469,6 +475,9 @@ impl Manager {
                         interrupting: false,
                         inbox: Inbox::default(),
                         parser: LineParser::new(prior_cost),
+                        resumed: resume.is_some(),
+                        good_turns: 0,
+                        unconfirmed: Vec::new(),
                         stderr: VecDeque::new(),
                         server,
                         writer,
@@ -539,6 +548,9 @@ impl Manager {
             return;
         }
         live.busy = true;
+        if live.good_turns == 0 {
+            live.unconfirmed.push(text.clone());
+        }
         let _ = live.child.tx.send(ToChild::Line(wire::user_message(&text)));
         self.apply_state(id, StateInput::TurnStarted);
         if let Some(r) = self.records.get_mut(id) {
@@ -937,6 +949,10 @@ impl Manager {
                 // An interrupt we asked for ends the turn with an error result; that is the
                 // user's choice, not a failure.
                 live.last_error = (o.is_error && !live.interrupting).then(|| o.text.clone());
+                if !o.is_error {
+                    live.good_turns += 1;
+                    live.unconfirmed.clear();
+                }
                 live.has_state_signal
             }
             None => true,
@@ -1223,6 +1239,31 @@ impl Manager {
         }
         for r in live.kill_replies.drain(..) {
             let _ = r.send(Ok(()));
+        }
+        // The orchestrator must always be there: if its last session cannot be resumed (the
+        // CLI's session store was cleaned, say), start a fresh one and re-send what was typed.
+        if id.is_orchestrator()
+            && live.resumed
+            && live.good_turns == 0
+            && !live.killing
+            && self.shutdown.is_none()
+        {
+            let old = self.records.get_mut(id).and_then(|r| r.session_id.take());
+            if self.launch(id, None).is_ok() {
+                self.record(
+                    id,
+                    TranscriptItem::Notice {
+                        level: NoticeLevel::Warning,
+                        text: format!(
+                            "could not resume the previous session {}; started a fresh one",
+                            old.unwrap_or_default()
+                        ),
+                    },
+                );
+                for text in live.unconfirmed.drain(..) {
+                    self.deliver(id, text);
+                }
+            }
         }
     }
 

@@ -110,8 +110,7 @@ where
         while let Ok(ev) = io.engine_events.try_recv() {
             dispatch(app, engine, &io.post_tx, AppEvent::Engine(Box::new(ev)));
         }
-        while let Some(Some(Ok(ev))) = futures_util::FutureExt::now_or_never(io.input.next()) {
-            let ev = AppEvent::Input(ev);
+        for ev in drain_ready(&mut io.input).await {
             dispatch(app, engine, &io.post_tx, ev);
         }
     }
