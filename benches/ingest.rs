@@ -72,6 +72,7 @@ fn main() {
                 },
                 bypass: false,
                 start_orchestrator: false,
+                ui_tools: Vec::new(),
             },
             vec![],
             tx,

@@ -70,6 +70,7 @@ async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Resul
             claude,
             bypass: cli.bypass_permissions,
             start_orchestrator: true,
+            ui_tools: crate::ui::tools(),
         },
         agents.clone(),
         event_tx,

@@ -680,7 +680,7 @@ async fn orchestrator_spawns_children_and_hears_their_notifications() {
     // The orchestrator got it as a message and answered.
     h.wait_for("orchestrator echo", |e| {
         matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &orch
-            && matches!(&entry.item, TranscriptItem::Assistant { text } if text.contains("[from agent helper")))
+            && matches!(&entry.item, TranscriptItem::Assistant { text } if text.contains("[helper → orchestrator] all done")))
     })
     .await;
     let orch_items = h.transcript(&orch);

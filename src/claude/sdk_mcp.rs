@@ -11,16 +11,7 @@ pub const DEFAULT_PROTOCOL_VERSION: &str = "2025-06-18";
 /// JSON-RPC "method not found".
 pub const METHOD_NOT_FOUND: i64 = -32601;
 
-/// A tool this server offers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolDef {
-    /// Tool name without the `mcp__<server>__` prefix.
-    pub name: String,
-    /// What the model reads about it.
-    pub description: String,
-    /// JSON Schema of its arguments.
-    pub input_schema: Value,
-}
+pub use crate::core::tool::ToolDef;
 
 /// What to do with one JSON-RPC message.
 #[derive(Debug, Clone, PartialEq)]

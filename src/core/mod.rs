@@ -6,4 +6,5 @@ pub mod ids;
 pub mod layout;
 pub mod permission;
 pub mod time;
+pub mod tool;
 pub mod transcript;

@@ -1,9 +1,10 @@
 //! The engine's public surface: commands in, events out, and the handle that sends commands.
 
-use crate::core::agent::{AgentRecord, SpawnOptions};
+use crate::core::agent::{AgentRecord, PermissionMode, SpawnOptions};
 use crate::core::ids::{AgentId, RequestId};
 use crate::core::permission::{Decision, PermissionRequest};
 use crate::core::transcript::{NoticeLevel, TranscriptEntry};
+use crate::store::sessions::SessionEntry;
 use std::path::PathBuf;
 use tokio::sync::{mpsc, oneshot};
 
@@ -157,6 +158,58 @@ pub enum EngineCommand {
         /// Done.
         reply: Reply<()>,
     },
+    /// Start a fresh orchestrator session (`/reset`).
+    ResetOrchestrator {
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// Switch the orchestrator to a past session (`/resume <id>`).
+    ResumeOrchestrator {
+        /// Session id from the index.
+        session_id: String,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// The orchestrator sessions index, most recent first.
+    ListSessions {
+        /// The sessions.
+        reply: Reply<Vec<SessionEntry>>,
+    },
+    /// Title a session (the current one when `session_id` is None).
+    RenameSession {
+        /// Session id, or the current one.
+        session_id: Option<String>,
+        /// New title (empty clears it).
+        title: String,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// Switch the permission mode of one agent, or of every live agent and future spawns.
+    /// Replies once requested; each CLI's answer shows up as a notice in its transcript.
+    SetPermissionMode {
+        /// Agent id or name; None = all.
+        agent: Option<String>,
+        /// The mode.
+        mode: PermissionMode,
+        /// What was requested.
+        reply: Reply<String>,
+    },
+    /// Switch an agent's model for its next API call.
+    SetModel {
+        /// Agent id or name.
+        agent: String,
+        /// Model name.
+        model: String,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// The UI's answer to an `EngineEvent::UiCall`.
+    UiReply {
+        /// The call.
+        call_id: u64,
+        /// Tool result text, or the error text.
+        result: Result<String, String>,
+    },
     /// Stop every child, flush state. Replies when everything is down.
     Shutdown {
         /// Done.
@@ -222,6 +275,23 @@ pub enum EngineEvent {
         agent_name: String,
         /// The message.
         message: String,
+    },
+    /// Replace what is shown of an agent's transcript (orchestrator session switch, boot).
+    TranscriptLoaded {
+        /// Whose.
+        agent_id: AgentId,
+        /// The entries (the tail of the journal).
+        entries: Vec<TranscriptEntry>,
+    },
+    /// The orchestrator called a tool the UI implements (layouts, themes…). Answer with
+    /// `EngineCommand::UiReply` carrying the same `call_id`.
+    UiCall {
+        /// Correlates the reply.
+        call_id: u64,
+        /// Tool name (without the `mcp__patchfeld__` prefix).
+        tool: String,
+        /// Its arguments.
+        args: serde_json::Value,
     },
     /// An app-level notice (a file moved aside, the CLI missing, …).
     Notice {
@@ -331,6 +401,64 @@ impl EngineHandle {
             reply,
         })
         .await
+    }
+
+    /// Start a fresh orchestrator session.
+    pub async fn reset_orchestrator(&self) -> Result<(), EngineError> {
+        self.ask(|reply| EngineCommand::ResetOrchestrator { reply })
+            .await
+    }
+
+    /// Resume a past orchestrator session.
+    pub async fn resume_orchestrator(&self, session_id: String) -> Result<(), EngineError> {
+        self.ask(|reply| EngineCommand::ResumeOrchestrator { session_id, reply })
+            .await
+    }
+
+    /// Orchestrator sessions, most recent first.
+    pub async fn sessions(&self) -> Result<Vec<SessionEntry>, EngineError> {
+        self.ask(|reply| EngineCommand::ListSessions { reply })
+            .await
+    }
+
+    /// Title a session (None = the current one).
+    pub async fn rename_session(
+        &self,
+        session_id: Option<String>,
+        title: String,
+    ) -> Result<(), EngineError> {
+        self.ask(|reply| EngineCommand::RenameSession {
+            session_id,
+            title,
+            reply,
+        })
+        .await
+    }
+
+    /// Switch permission mode (None = every live agent and future spawns).
+    pub async fn set_permission_mode(
+        &self,
+        agent: Option<String>,
+        mode: PermissionMode,
+    ) -> Result<String, EngineError> {
+        self.ask(|reply| EngineCommand::SetPermissionMode { agent, mode, reply })
+            .await
+    }
+
+    /// Switch an agent's model.
+    pub async fn set_model(&self, agent: &str, model: String) -> Result<(), EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::SetModel {
+            agent,
+            model,
+            reply,
+        })
+        .await
+    }
+
+    /// Answer a `UiCall`.
+    pub fn ui_reply(&self, call_id: u64, result: Result<String, String>) {
+        let _ = self.tx.send(EngineCommand::UiReply { call_id, result });
     }
 
     /// Stop everything; resolves when children are gone and state is saved.

@@ -31,6 +31,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
+mod orch_session;
+
 /// Lines of stderr kept per agent for error reports.
 const STDERR_TAIL: usize = 12;
 /// How many queued inputs one batch handles before flushing.
@@ -49,6 +51,8 @@ pub struct EngineConfig {
     pub bypass: bool,
     /// Start the orchestrator at boot.
     pub start_orchestrator: bool,
+    /// Orchestrator tools the UI implements (answered through `EngineEvent::UiCall`).
+    pub ui_tools: Vec<crate::core::tool::ToolDef>,
 }
 
 /// Start the engine actor. `records` are the agents known from disk (already reconciled).
@@ -60,6 +64,13 @@ pub fn start(
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (in_tx, in_rx) = mpsc::unbounded_channel();
     let saver = AgentsSaver::spawn(&config.paths);
+    let (sessions, session_notices) = crate::store::sessions::load_sessions(&config.paths);
+    for text in session_notices {
+        let _ = events.send(EngineEvent::Notice {
+            level: NoticeLevel::Warning,
+            text,
+        });
+    }
     let handle = EngineHandle::new(cmd_tx);
     let mut mgr = Manager {
         records: records.into_iter().map(|r| (r.id.clone(), r)).collect(),
@@ -71,6 +82,10 @@ pub fn start(
         saver,
         waiters: Vec::new(),
         shutdown: None,
+        sessions,
+        pending_control: HashMap::new(),
+        ui_calls: HashMap::new(),
+        orchestrator_context: Vec::new(),
         config,
     };
     tokio::spawn(async move {
@@ -153,6 +168,21 @@ pub(crate) struct Manager {
     saver: AgentsSaver,
     waiters: Vec<Waiter>,
     shutdown: Option<oneshot::Sender<()>>,
+    /// Orchestrator sessions index.
+    sessions: Vec<crate::store::sessions::SessionEntry>,
+    /// Our control requests awaiting the CLI's answer.
+    pending_control: HashMap<String, (AgentId, PendingControl)>,
+    /// Tool calls the UI is answering.
+    ui_calls: HashMap<u64, ToolCall>,
+    /// What the user told children directly, for the orchestrator's next message.
+    orchestrator_context: Vec<String>,
+}
+
+/// What a control request of ours was for.
+#[derive(Debug, Clone)]
+enum PendingControl {
+    Mode(PermissionMode),
+    Model(String),
 }
 
 impl Manager {
@@ -205,7 +235,18 @@ impl Manager {
                 let _ = reply.send(self.spawn(name, options));
             }
             EngineCommand::Send { agent, text, reply } => {
-                let r = self.resolve(&agent).and_then(|id| self.send(&id, text));
+                // From the user: the orchestrator remembers its first prompt; a direct message
+                // to a child is mirrored to the orchestrator as context for its next turn.
+                let r = self.resolve(&agent).and_then(|id| {
+                    if id.is_orchestrator() {
+                        self.note_user_prompt(&text);
+                    } else {
+                        let name = self.name_of(&id);
+                        self.orchestrator_context
+                            .push(format!("[user → {name}] {text}"));
+                    }
+                    self.send(&id, text)
+                });
                 let _ = reply.send(r);
             }
             EngineCommand::Interrupt { agent, reply } => {
@@ -248,6 +289,41 @@ impl Manager {
                     .resolve(&agent)
                     .and_then(|id| self.answer_ask(&id, &request_id, &text));
                 let _ = reply.send(r);
+            }
+            EngineCommand::ResetOrchestrator { reply } => {
+                self.switch_orchestrator(None);
+                let _ = reply.send(Ok(()));
+            }
+            EngineCommand::ResumeOrchestrator { session_id, reply } => {
+                let _ = reply.send(self.resume_session(&session_id));
+            }
+            EngineCommand::ListSessions { reply } => {
+                let _ = reply.send(Ok(self.list_sessions()));
+            }
+            EngineCommand::RenameSession {
+                session_id,
+                title,
+                reply,
+            } => {
+                let _ = reply.send(self.rename_session(session_id, &title));
+            }
+            EngineCommand::SetPermissionMode { agent, mode, reply } => {
+                let _ = reply.send(self.set_permission_mode(agent.as_deref(), mode));
+            }
+            EngineCommand::SetModel {
+                agent,
+                model,
+                reply,
+            } => {
+                let _ = reply.send(self.set_model(&agent, &model));
+            }
+            EngineCommand::UiReply { call_id, result } => {
+                if let Some(call) = self.ui_calls.remove(&call_id) {
+                    match result {
+                        Ok(text) => self.tool_reply(&call, &text, false),
+                        Err(text) => self.tool_reply(&call, &text, true),
+                    }
+                }
             }
             EngineCommand::Shutdown { reply } => self.begin_shutdown(Some(reply)),
         }
@@ -391,7 +467,7 @@ impl Manager {
         let (server, pre_allowed, appended) = if is_orch {
             (
                 orchestrator::SERVER,
-                orchestrator::pre_allowed(),
+                orchestrator::pre_allowed(&self.config.ui_tools),
                 orchestrator::SYSTEM_PROMPT.to_owned(),
             )
         } else {
@@ -447,7 +523,8 @@ impl Manager {
             generation,
             msg,
         });
-        let writer = match TranscriptWriter::open(&self.config.paths, id) {
+        let session_for_file = resume.clone().or_else(|| fresh_session.clone());
+        let writer = match self.open_transcript(id, session_for_file.as_deref()) {
             Ok(w) => Some(w),
             Err(e) => {
                 self.notice(
@@ -548,6 +625,14 @@ impl Manager {
             return;
         }
         live.busy = true;
+        let text = if id.is_orchestrator() && !self.orchestrator_context.is_empty() {
+            let mut context = std::mem::take(&mut self.orchestrator_context).join("\n");
+            context.push_str("\n\n");
+            context.push_str(&text);
+            context
+        } else {
+            text
+        };
         if live.good_turns == 0 {
             live.unconfirmed.push(text.clone());
         }
@@ -890,6 +975,7 @@ impl Manager {
             } => self.mcp_message(id, &request_id, &server, &message),
             AgentEvent::ControlResponse { request_id, result } => {
                 tracing::debug!(agent = %id, request_id, ?result, "control response");
+                self.control_answered(id, &request_id, result);
             }
             AgentEvent::UnsupportedRequest {
                 request_id,
@@ -933,6 +1019,9 @@ impl Manager {
     }
 
     fn turn_ended(&mut self, id: &AgentId, o: TurnOutcome) {
+        if id.is_orchestrator() {
+            self.session_turn_ended(&o);
+        }
         if let Some(r) = self.records.get_mut(id) {
             r.cost_usd += o.cost_usd;
             r.tokens_in += o.tokens_in;
@@ -993,7 +1082,9 @@ impl Manager {
         let tools = if server != expected {
             Vec::new()
         } else if id.is_orchestrator() {
-            orchestrator::tools()
+            let mut tools = orchestrator::tools();
+            tools.extend(self.config.ui_tools.iter().cloned());
+            tools
         } else {
             child_tools::tools()
         };
@@ -1037,7 +1128,7 @@ impl Manager {
                     agent_name: name.clone(),
                     message: message.to_owned(),
                 });
-                self.forward_to_orchestrator(format!("[from agent {name} ({id})] {message}"));
+                self.forward_to_orchestrator(format!("[{name} → orchestrator] {message}"));
                 self.tool_reply(&call, "Notification delivered.", false);
             }
             "ask_orchestrator" => {
@@ -1072,9 +1163,9 @@ impl Manager {
                     question: question.to_owned(),
                 });
                 self.forward_to_orchestrator(format!(
-                    "Agent {name} ({id}) is blocked waiting for your answer (request_id {rid}).\n\
-                     Question: {question}\n\
-                     Answer with respond_to_agent_request(agent_id=\"{id}\", request_id=\"{rid}\", response=\"…\")."
+                    "[{name} asks, request {rid}] {question}\n\
+                     ({name} is blocked until you answer with \
+                     respond_to_agent_request(agent=\"{name}\", request_id=\"{rid}\", response=\"…\").)"
                 ));
                 let tx = self.in_tx.clone();
                 tokio::spawn(async move {
@@ -1248,8 +1339,12 @@ impl Manager {
             && !live.killing
             && self.shutdown.is_none()
         {
-            let old = self.records.get_mut(id).and_then(|r| r.session_id.take());
-            if self.launch(id, None).is_ok() {
+            let old = self.records.get(id).and_then(|r| r.session_id.clone());
+            // The CLI no longer knows it: drop it from the index so it is not offered again.
+            self.sessions
+                .retain(|e| Some(&e.session_id) != old.as_ref());
+            self.switch_orchestrator(None);
+            if self.live.contains_key(id) {
                 self.record(
                     id,
                     TranscriptItem::Notice {
@@ -1320,7 +1415,8 @@ impl Manager {
             Some(w) => self.record_with(w, id, item),
             None => {
                 // Not live (e.g. a notice after exit): open, append, close.
-                if let Ok(mut w) = TranscriptWriter::open(&self.config.paths, id) {
+                let session = self.records.get(id).and_then(|r| r.session_id.clone());
+                if let Ok(mut w) = self.open_transcript(id, session.as_deref()) {
                     self.record_with(&mut w, id, item);
                     let _ = w.flush();
                 }
@@ -1328,6 +1424,21 @@ impl Manager {
         }
         if let (Some(w), Some(live)) = (writer, self.live.get_mut(id)) {
             live.writer = Some(w);
+        }
+    }
+
+    /// A child's transcript is `transcripts/<id>.jsonl`; the orchestrator journals each
+    /// session in `transcripts/orchestrator.<session>.jsonl`.
+    fn open_transcript(
+        &self,
+        id: &AgentId,
+        session: Option<&str>,
+    ) -> Result<TranscriptWriter, crate::store::StoreError> {
+        match (id.is_orchestrator(), session) {
+            (true, Some(sid)) => {
+                TranscriptWriter::open_path(&self.config.paths.orchestrator_transcript(sid)?)
+            }
+            _ => TranscriptWriter::open(&self.config.paths, id),
         }
     }
 
@@ -1371,38 +1482,20 @@ impl Manager {
 
     // ----- orchestrator support ----------------------------------------------------------
 
-    fn start_orchestrator(&mut self) {
-        let id = AgentId::orchestrator();
-        let existing = self.records.get(&id).and_then(|r| r.session_id.clone());
-        if !self.records.contains_key(&id) {
-            let t = now();
-            self.records.insert(
-                id.clone(),
-                AgentRecord {
-                    id: id.clone(),
-                    name: AgentId::ORCHESTRATOR.to_owned(),
-                    cwd: self.config.app_cwd.clone(),
-                    state: AgentState::Idle,
-                    error: None,
-                    session_id: None,
-                    spawn_options: Some(SpawnOptions::default()),
-                    model: None,
-                    cost_usd: 0.0,
-                    tokens_in: 0,
-                    tokens_out: 0,
-                    started_at: t,
-                    ended_at: None,
-                    last_activity: Some(t),
-                    archived: false,
-                    current_tool: None,
-                },
-            );
+    /// Pass a tools/call to the UI when it implements the tool; false when nobody does.
+    pub(crate) fn ui_call(&mut self, call: ToolCall, tool: &str, args: Value) -> bool {
+        if !self.config.ui_tools.iter().any(|t| t.name == tool) {
+            return false;
         }
-        if let Some(r) = self.records.get_mut(&id) {
-            r.cwd = self.config.app_cwd.clone();
-        }
-        self.dirty.insert(id.clone());
-        let _ = self.launch(&id, existing);
+        self.next_gen += 1;
+        let call_id = self.next_gen;
+        self.ui_calls.insert(call_id, call);
+        self.emit(EngineEvent::UiCall {
+            call_id,
+            tool: tool.to_owned(),
+            args,
+        });
+        true
     }
 
     /// Records of every known agent (children only), for tools.

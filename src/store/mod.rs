@@ -9,6 +9,7 @@ pub mod agents;
 pub mod atomic;
 pub mod jsonl;
 pub mod paths;
+pub mod sessions;
 pub mod transcripts;
 pub mod workspace;
 

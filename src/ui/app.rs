@@ -52,6 +52,13 @@ pub(crate) enum Intent {
         /// For the failure notice (`allow Bash`).
         label: String,
     },
+    /// Answer a tool call the orchestrator made to the UI.
+    UiReply {
+        /// The call.
+        call_id: u64,
+        /// Result text or error.
+        result: Result<String, String>,
+    },
     /// Leave the loop (the caller shuts the engine down).
     Quit,
 }
@@ -228,8 +235,7 @@ impl App {
             AppEvent::Input(ev) => self.on_input(ev),
             AppEvent::Engine(ev) => {
                 self.dirty = true;
-                self.on_engine(*ev);
-                Vec::new()
+                self.on_engine(*ev)
             }
             AppEvent::Quit => {
                 self.quit = true;
@@ -282,7 +288,29 @@ impl App {
         self.dirty = true;
     }
 
-    fn on_engine(&mut self, ev: EngineEvent) {
+    fn on_engine(&mut self, ev: EngineEvent) -> Vec<Intent> {
+        if let EngineEvent::UiCall {
+            call_id,
+            tool,
+            args,
+        } = ev
+        {
+            return self.ui_call(call_id, &tool, &args);
+        }
+        self.fold_engine(ev);
+        Vec::new()
+    }
+
+    /// A tool the orchestrator called that the UI implements (none yet: layouts, themes and
+    /// config register theirs here).
+    fn ui_call(&mut self, call_id: u64, tool: &str, _args: &serde_json::Value) -> Vec<Intent> {
+        vec![Intent::UiReply {
+            call_id,
+            result: Err(format!("the UI has no tool named {tool}")),
+        }]
+    }
+
+    fn fold_engine(&mut self, ev: EngineEvent) {
         match ev {
             EngineEvent::AgentUpdated(rec) => {
                 let prev_state = self.agents.get(&rec.id).map(|a| a.state);
@@ -366,6 +394,17 @@ impl App {
                     t.push_back(entry);
                 }
             }
+            EngineEvent::TranscriptLoaded { agent_id, entries } => {
+                if agent_id.is_orchestrator() {
+                    self.chat.replace(entries);
+                } else {
+                    let keep = entries.len().saturating_sub(CHILD_TRANSCRIPT_CAP);
+                    self.transcripts
+                        .insert(agent_id, entries.into_iter().skip(keep).collect());
+                }
+            }
+            // Answered in `on_engine`.
+            EngineEvent::UiCall { .. } => {}
             EngineEvent::PermissionRequested {
                 agent_id,
                 agent_name,

@@ -164,6 +164,7 @@ fn execute(engine: &EngineHandle, posts: &UnboundedSender<AppEvent>, intent: Int
     let posts = posts.clone();
     match intent {
         Intent::Quit => {}
+        Intent::UiReply { call_id, result } => engine.ui_reply(call_id, result),
         Intent::Send { agent, text } => {
             tokio::spawn(async move {
                 if let Err(e) = engine.send(&agent, text).await {

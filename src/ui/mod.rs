@@ -37,6 +37,12 @@ pub struct UiBoot {
     pub bypass: bool,
 }
 
+/// Orchestrator tools the UI implements (layouts, themes, config…), answered in
+/// `App::ui_call`. Each issue that adds UI tools registers them here.
+pub fn tools() -> Vec<crate::core::tool::ToolDef> {
+    Vec::new()
+}
+
 /// Run the full-screen TUI until the user quits (or SIGTERM/SIGHUP arrives), then shut the
 /// engine down. The terminal is restored on every path.
 pub async fn run(boot: UiBoot) -> anyhow::Result<()> {

@@ -82,6 +82,7 @@ impl Harness {
                 claude,
                 bypass: false,
                 start_orchestrator: opts.orchestrator,
+                ui_tools: Vec::new(),
             },
             opts.records,
             tx,

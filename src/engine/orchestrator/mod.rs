@@ -12,10 +12,12 @@ pub const SERVER: &str = "patchfeld";
 /// Appended to the orchestrator's system prompt.
 pub const SYSTEM_PROMPT: &str = include_str!("../../../assets/orchestrator-prompt.md");
 
-/// Full tool names (`mcp__patchfeld__…`) to pre-allow: the orchestrator's own tools never ask.
-pub fn pre_allowed() -> Vec<String> {
+/// Full tool names (`mcp__patchfeld__…`) to pre-allow: the orchestrator's own tools (and the
+/// UI's, registered through the same server) never ask.
+pub fn pre_allowed(ui_tools: &[crate::core::tool::ToolDef]) -> Vec<String> {
     tools()
         .iter()
+        .chain(ui_tools)
         .map(|t| crate::claude::control::mcp_tool_name(SERVER, &t.name))
         .collect()
 }

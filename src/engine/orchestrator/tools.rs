@@ -231,7 +231,13 @@ pub(crate) fn call(m: &mut Manager, call: ToolCall, tool: &str, args: Value) {
             _ => Err("agent, request_id and response are required".into()),
         },
         "wait_for_agents" => return wait(m, call, &args),
-        other => Err(format!("unknown tool {other}")),
+        other => {
+            let names: Vec<String> = tools().into_iter().map(|t| t.name).collect();
+            if m.ui_call(call.clone(), other, args) {
+                return;
+            }
+            Err(format!("unknown tool {other}; known: {}", names.join(", ")))
+        }
     };
     match result {
         Ok(text) => m.tool_reply(&call, &text, false),

@@ -34,6 +34,14 @@ impl ChatState {
         self.entries.push(entry);
     }
 
+    /// Replace the whole transcript (session switch); back to follow mode.
+    pub(crate) fn replace(&mut self, entries: Vec<TranscriptEntry>) {
+        self.entries = entries;
+        self.lines.clear();
+        self.wrapped = 0;
+        self.scroll = 0;
+    }
+
     /// Scroll by a page up (`up`) or down.
     pub(crate) fn page(&mut self, up: bool) {
         let step = usize::from(self.page.max(2) - 1);
