@@ -156,6 +156,8 @@ impl Gate {
 pub struct Rule {
     matcher: Matcher,
     reply: Reply,
+    /// Builds the reply from the request instead (e.g. to echo an id the prompt carries).
+    make: Option<Arc<dyn Fn(&Value) -> Reply + Send + Sync>>,
     remaining: Option<usize>,
 }
 
@@ -165,7 +167,19 @@ impl Rule {
         Self {
             matcher,
             reply,
+            make: None,
             remaining: None,
+        }
+    }
+
+    /// Answer requests matching `matcher` with a reply computed from the request body.
+    pub fn dynamic(
+        matcher: Matcher,
+        make: impl Fn(&Value) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            make: Some(Arc::new(make)),
+            ..Self::new(matcher, Reply::text(""))
         }
     }
 
@@ -589,6 +603,9 @@ fn pick_reply(inner: &Inner, body: &Value) -> Reply {
         }
         if let Some(n) = rule.remaining.as_mut() {
             *n -= 1;
+        }
+        if let Some(make) = &rule.make {
+            return make(body);
         }
         return rule.reply.clone();
     }
