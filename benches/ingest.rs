@@ -73,6 +73,8 @@ fn main() {
                 bypass: false,
                 start_orchestrator: false,
                 ui_tools: Vec::new(),
+                permission_timeout: patchfeld::engine::PERMISSION_TIMEOUT,
+                user_grants: None,
             },
             vec![],
             tx,

@@ -71,6 +71,8 @@ async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Resul
             bypass: cli.bypass_permissions,
             start_orchestrator: true,
             ui_tools: crate::ui::tools(),
+            permission_timeout: engine::PERMISSION_TIMEOUT,
+            user_grants: Some(crate::store::grants::user_grants_path(&global)),
         },
         agents.clone(),
         event_tx,
@@ -89,6 +91,7 @@ async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Resul
         notices,
         cwd,
         bypass: cli.bypass_permissions,
+        global,
     })
     .await
 }

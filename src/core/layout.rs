@@ -1,5 +1,10 @@
-//! LayoutSpec: the JSON tree of splits, tabs and panels that a workspace tab shows.
-//! (The full engine — validation with JSON paths, ops — grows here with the layout issue.)
+//! LayoutSpec: the JSON tree of splits, tabs and panels that a workspace tab shows, the
+//! workspace of app tabs, their validation (errors with JSON paths) and pure edit operations.
+
+pub mod ops;
+pub mod validate;
+
+pub use validate::{LayoutError, LayoutErrors, SizeSpec, parse_size, parse_spec, validate_spec};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -42,6 +47,26 @@ pub enum Node {
     Tabs(Tabs),
     /// `{id, widget, props?, size?, title?}`
     Panel(Panel),
+}
+
+impl Node {
+    /// The node's `size`.
+    pub fn size(&self) -> Option<&str> {
+        match self {
+            Self::Split(s) => s.size.as_deref(),
+            Self::Tabs(t) => t.size.as_deref(),
+            Self::Panel(p) => p.size.as_deref(),
+        }
+    }
+
+    /// Replace the node's `size`.
+    pub fn set_size(&mut self, size: Option<String>) {
+        match self {
+            Self::Split(s) => s.size = size,
+            Self::Tabs(t) => t.size = size,
+            Self::Panel(p) => p.size = size,
+        }
+    }
 }
 
 /// A split container.
@@ -103,7 +128,8 @@ pub struct Panel {
 }
 
 impl Panel {
-    fn new(id: &str, widget: &str, title: &str, size: Option<&str>) -> Self {
+    /// A panel without props.
+    pub fn new(id: &str, widget: &str, title: &str, size: Option<&str>) -> Self {
         Self {
             id: id.to_owned(),
             widget: widget.to_owned(),
@@ -141,6 +167,38 @@ impl LayoutSpec {
             }),
             focus: Some("orch".to_owned()),
         }
+    }
+
+    /// A tab's starting layout when none is given: an activity feed if the workspace already
+    /// has a chat elsewhere, else the orchestrator chat.
+    pub fn seed(workspace_has_chat: bool) -> Self {
+        let panel = if workspace_has_chat {
+            Panel::new("feed", "ActivityFeed", "Activity", None)
+        } else {
+            Panel::new("orch", "OrchestratorChat", "Orchestrator", None)
+        };
+        Self {
+            version: 1,
+            focus: Some(panel.id.clone()),
+            layout: Node::Panel(panel),
+        }
+    }
+
+    /// Whether an OrchestratorChat panel is in the spec (hidden tab children included).
+    pub fn has_chat(&self) -> bool {
+        self.panels().iter().any(|p| p.widget == "OrchestratorChat")
+    }
+
+    /// Visit every panel mutably, depth first.
+    pub fn for_each_panel_mut(&mut self, mut f: impl FnMut(&mut Panel)) {
+        fn walk(n: &mut Node, f: &mut impl FnMut(&mut Panel)) {
+            match n {
+                Node::Split(s) => s.children.iter_mut().for_each(|c| walk(c, f)),
+                Node::Tabs(t) => t.children.iter_mut().for_each(&mut *f),
+                Node::Panel(p) => f(p),
+            }
+        }
+        walk(&mut self.layout, &mut f);
     }
 
     /// Every panel, depth first.

@@ -5,6 +5,8 @@ pub mod event;
 pub mod ids;
 pub mod layout;
 pub mod permission;
+pub mod shell;
 pub mod time;
 pub mod tool;
 pub mod transcript;
+pub mod widget;

@@ -2,7 +2,7 @@
 
 use crate::core::agent::{AgentRecord, PermissionMode, SpawnOptions};
 use crate::core::ids::{AgentId, RequestId};
-use crate::core::permission::{Decision, PermissionRequest};
+use crate::core::permission::{Decision, PermissionContext, PermissionRequest, Rule, RuleDraft};
 use crate::core::transcript::{NoticeLevel, TranscriptEntry};
 use crate::store::sessions::SessionEntry;
 use std::path::PathBuf;
@@ -147,6 +147,49 @@ pub enum EngineCommand {
         /// Done.
         reply: Reply<()>,
     },
+    /// Answer a pending permission request and save rules ("allow for session", "always
+    /// allow", "always deny"); every other queued request the rules cover is answered too.
+    /// Replies with how many other requests were resolved.
+    DecideWithRule {
+        /// The agent.
+        agent_id: AgentId,
+        /// The request.
+        request_id: RequestId,
+        /// The answer to this request.
+        decision: Decision,
+        /// The rules to save.
+        rules: RuleDraft,
+        /// Other requests resolved by the new rules.
+        reply: Reply<usize>,
+    },
+    /// Every permission rule in force (session, project, user).
+    ListRules {
+        /// The rules.
+        reply: Reply<Vec<Rule>>,
+    },
+    /// Save rules (Permissions screen); queued requests they cover are resolved.
+    AddRules {
+        /// What to save.
+        rules: RuleDraft,
+        /// The saved rules.
+        reply: Reply<Vec<Rule>>,
+    },
+    /// Delete a rule by id.
+    DeleteRule {
+        /// Rule id.
+        id: String,
+        /// The deleted rule.
+        reply: Reply<Rule>,
+    },
+    /// Which rule would decide a call, and why (`Bash(ls > x)` for agent `name`).
+    DryRun {
+        /// Agent name the call is for (`*`-scoped rules apply to every name).
+        agent: String,
+        /// The call in rule syntax.
+        call: String,
+        /// The explanation.
+        reply: Reply<String>,
+    },
     /// Answer a pending `ask_orchestrator`.
     AnswerAsk {
         /// Agent id or name.
@@ -247,6 +290,18 @@ pub enum EngineEvent {
         /// `allowed`, `denied`, `cancelled`, `timed out`, …
         outcome: String,
     },
+    /// What to show with a pending permission request (sent right after
+    /// `PermissionRequested`): why it was asked, the proposed rule, cwd, the edit diff.
+    PermissionContext {
+        /// Agent id.
+        agent_id: AgentId,
+        /// Request id.
+        request_id: RequestId,
+        /// The details.
+        context: PermissionContext,
+    },
+    /// The permission rules changed (added, deleted, hit). Full list.
+    RulesChanged(Vec<Rule>),
     /// A child asked the orchestrator a question and is blocked.
     AskRequested {
         /// Agent id.

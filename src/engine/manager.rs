@@ -32,6 +32,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 mod orch_session;
+mod permits;
 
 /// Lines of stderr kept per agent for error reports.
 const STDERR_TAIL: usize = 12;
@@ -53,7 +54,14 @@ pub struct EngineConfig {
     pub start_orchestrator: bool,
     /// Orchestrator tools the UI implements (answered through `EngineEvent::UiCall`).
     pub ui_tools: Vec<crate::core::tool::ToolDef>,
+    /// A permission request nobody answers is denied after this long (30 minutes).
+    pub permission_timeout: Duration,
+    /// The user's `permission_grants.json` (None: no user rules).
+    pub user_grants: Option<PathBuf>,
 }
+
+/// How long a permission request waits for the user by default.
+pub const PERMISSION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Start the engine actor. `records` are the agents known from disk (already reconciled).
 pub fn start(
@@ -72,7 +80,27 @@ pub fn start(
         });
     }
     let handle = EngineHandle::new(cmd_tx);
+    let saver_events = events.clone();
+    let grants_saver = crate::store::grants::GrantsSaver::spawn(move |text| {
+        let _ = saver_events.send(EngineEvent::Notice {
+            level: NoticeLevel::Error,
+            text,
+        });
+    });
+    let (perms, grant_notices) = crate::engine::permissions::Permissions::load(
+        config.paths.permission_grants(),
+        config.user_grants.clone(),
+        grants_saver,
+    );
+    let _ = events.send(EngineEvent::RulesChanged(perms.all()));
+    for text in grant_notices {
+        let _ = events.send(EngineEvent::Notice {
+            level: NoticeLevel::Warning,
+            text,
+        });
+    }
     let mut mgr = Manager {
+        perms,
         records: records.into_iter().map(|r| (r.id.clone(), r)).collect(),
         live: HashMap::new(),
         events,
@@ -113,6 +141,11 @@ enum Input {
     },
     WaitTimeout {
         waiter: u64,
+    },
+    PermissionTimeout {
+        agent: AgentId,
+        generation: u64,
+        request_id: RequestId,
     },
 }
 
@@ -159,6 +192,8 @@ struct Waiter {
 
 pub(crate) struct Manager {
     config: EngineConfig,
+    /// Permission rules (session, project, user).
+    perms: crate::engine::permissions::Permissions,
     records: BTreeMap<AgentId, AgentRecord>,
     live: HashMap<AgentId, Live>,
     events: mpsc::UnboundedSender<EngineEvent>,
@@ -218,6 +253,7 @@ impl Manager {
         if let Err(e) = self.saver.flush().await {
             tracing::error!("saving agents.json at shutdown failed: {e}");
         }
+        self.perms.flush().await;
         if let Some(reply) = self.shutdown.take() {
             let _ = reply.send(());
         }
@@ -278,6 +314,28 @@ impl Manager {
                 reply,
             } => {
                 let _ = reply.send(self.decide(&agent_id, &request_id, decision));
+            }
+            EngineCommand::DecideWithRule {
+                agent_id,
+                request_id,
+                decision,
+                rules,
+                reply,
+            } => {
+                let r = self.decide_with_rule(&agent_id, &request_id, decision, rules);
+                let _ = reply.send(r);
+            }
+            EngineCommand::ListRules { reply } => {
+                let _ = reply.send(Ok(self.list_rules()));
+            }
+            EngineCommand::AddRules { rules, reply } => {
+                let _ = reply.send(self.add_rules(rules));
+            }
+            EngineCommand::DeleteRule { id, reply } => {
+                let _ = reply.send(self.delete_rule(&id));
+            }
+            EngineCommand::DryRun { agent, call, reply } => {
+                let _ = reply.send(self.dry_run(&agent, &call));
             }
             EngineCommand::AnswerAsk {
                 agent,
@@ -867,6 +925,11 @@ impl Manager {
                     self.close_ask(&agent, &request_id, AskEnd::TimedOut);
                 }
             }
+            Input::PermissionTimeout {
+                agent,
+                generation,
+                request_id,
+            } => self.permission_timed_out(&agent, generation, &request_id),
             Input::WaitTimeout { waiter } => {
                 if let Some(pos) = self.waiters.iter().position(|w| w.id == waiter) {
                     let w = self.waiters.remove(pos);
@@ -1062,6 +1125,9 @@ impl Manager {
     }
 
     fn permission_requested(&mut self, id: &AgentId, req: PermissionRequest) {
+        if !self.live.contains_key(id) || self.answer_by_rule(id, &req) {
+            return;
+        }
         let Some(live) = self.live.get_mut(id) else {
             return;
         };
@@ -1071,8 +1137,9 @@ impl Manager {
         self.emit(EngineEvent::PermissionRequested {
             agent_id: id.clone(),
             agent_name,
-            request: req,
+            request: req.clone(),
         });
+        self.permission_opened(id, &req);
     }
 
     fn mcp_message(&mut self, id: &AgentId, control_id: &str, server: &str, message: &Value) {

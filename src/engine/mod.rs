@@ -7,6 +7,7 @@ pub mod child_tools;
 pub mod inbox;
 pub mod manager;
 pub mod orchestrator;
+pub mod permissions;
 
 pub use api::*;
-pub use manager::{EngineConfig, start};
+pub use manager::{EngineConfig, PERMISSION_TIMEOUT, start};

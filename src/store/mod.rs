@@ -7,7 +7,9 @@
 
 pub mod agents;
 pub mod atomic;
+pub mod grants;
 pub mod jsonl;
+pub mod layouts;
 pub mod paths;
 pub mod sessions;
 pub mod transcripts;

@@ -12,11 +12,7 @@ pub const WORKSPACE_VERSION: u32 = 1;
 pub fn parse_workspace(bytes: &[u8]) -> Result<Workspace, String> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     check_version(&value, u64::from(WORKSPACE_VERSION))?;
-    let ws: Workspace = serde_json::from_value(value).map_err(|e| e.to_string())?;
-    if ws.tabs.is_empty() {
-        return Err("it has no tabs".to_owned());
-    }
-    Ok(ws)
+    crate::core::layout::validate::parse_workspace(&value).map_err(|e| e.to_string())
 }
 
 /// Load `workspace.json`, or seed the default dashboard and write it (first launch). A corrupt
@@ -92,7 +88,7 @@ mod tests {
         let (ws, notices) = load_or_seed_workspace(&paths);
         assert_eq!(ws, Workspace::seed());
         assert_eq!(notices.len(), 1);
-        assert!(notices[0].contains("no tabs"), "{notices:?}");
+        assert!(notices[0].contains("at least one tab"), "{notices:?}");
         let backup = std::fs::read_dir(paths.dir())
             .unwrap()
             .map(|e| e.unwrap().path())

@@ -2,7 +2,7 @@
 
 use crate::core::agent::{AgentRecord, AgentState};
 use crate::core::ids::{AgentId, RequestId};
-use crate::core::layout::{LayoutSpec, Workspace};
+use crate::core::layout::Workspace;
 use crate::core::permission::Decision;
 use crate::core::time::Epoch;
 use crate::core::transcript::{NoticeLevel, TranscriptEntry, TranscriptItem, one_line};
@@ -19,7 +19,7 @@ use crate::ui::widgets::command_bar::CommandBarView;
 use crate::ui::widgets::help::HelpView;
 use crate::ui::widgets::input::{InputOutcome, InputState};
 use crate::ui::widgets::orchestrator_chat::{ChatState, INPUT_ROWS, OrchestratorChatView};
-use crate::ui::widgets::permission_prompt::{PendingPermission, PermissionPromptView};
+use crate::ui::widgets::permission_prompt::PendingPermission;
 use crate::ui::widgets::status_bar::{StatusBarView, StatusTotals};
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
@@ -29,6 +29,9 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use std::collections::{HashMap, VecDeque};
+
+mod layout_glue;
+pub(crate) mod permissions_glue;
 
 /// Transcript entries kept per child agent (the full transcript lives on disk).
 const CHILD_TRANSCRIPT_CAP: usize = 200;
@@ -59,6 +62,8 @@ pub(crate) enum Intent {
         /// Result text or error.
         result: Result<String, String>,
     },
+    /// Permission rules: answer-and-save, delete, dry run.
+    Permissions(permissions_glue::PermIntent),
     /// Leave the loop (the caller shuts the engine down).
     Quit,
 }
@@ -103,7 +108,10 @@ struct Toast {
 /// Everything the UI shows. Mutated only by `handle`.
 pub(crate) struct App {
     theme: Theme,
-    layout: LayoutSpec,
+    /// App tabs, their layouts and per-panel state.
+    ws: crate::ui::layout::workspace_state::WorkspaceState,
+    /// Layout overlays, splitter drag, zoom.
+    lay: layout_glue::LayoutUi,
     agents: HashMap<AgentId, AgentRecord>,
     chat: ChatState,
     transcripts: HashMap<AgentId, VecDeque<TranscriptEntry>>,
@@ -111,8 +119,9 @@ pub(crate) struct App {
     activity: ActivityState,
     permissions: VecDeque<PendingPermission>,
     permission_hidden: bool,
+    /// Permission modal selection and edits, the rules, the Permissions screen.
+    perm: permissions_glue::PermUi,
     help: bool,
-    table: AgentTableState,
     command: InputState,
     focus: Focus,
     toasts: VecDeque<Toast>,
@@ -141,27 +150,12 @@ pub(crate) struct AppInit {
 impl App {
     /// Build the state shown at the first frame.
     pub(crate) fn new(init: AppInit) -> Self {
-        let layout = init
-            .workspace
-            .active_tab()
-            .map(|t| t.layout.clone())
-            .unwrap_or_else(LayoutSpec::dashboard);
-        let panels = visible_panels(&layout);
-        let focus_id = layout
-            .focus
-            .clone()
-            .filter(|f| panels.iter().any(|p| &p.id == f))
-            .or_else(|| {
-                panels
-                    .iter()
-                    .find(|p| p.widget == "OrchestratorChat")
-                    .or(panels.first())
-                    .map(|p| p.id.clone())
-            })
-            .unwrap_or_default();
+        let ws = crate::ui::layout::workspace_state::WorkspaceState::new(init.workspace);
+        let focus_id = ws.focus_for(ws.active_id());
         let mut app = Self {
             theme: Theme::dark(),
-            layout,
+            ws,
+            lay: layout_glue::LayoutUi::default(),
             agents: init.agents.into_iter().map(|a| (a.id.clone(), a)).collect(),
             chat: ChatState::default(),
             transcripts: HashMap::new(),
@@ -169,8 +163,8 @@ impl App {
             activity: ActivityState::default(),
             permissions: VecDeque::new(),
             permission_hidden: false,
+            perm: permissions_glue::PermUi::default(),
             help: false,
-            table: AgentTableState::default(),
             command: InputState::default(),
             focus: Focus::Panel(focus_id),
             toasts: VecDeque::new(),
@@ -247,6 +241,11 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
+            AppEvent::DryRunResult { call, result } => {
+                self.dirty = true;
+                self.perm_dry_result(call, result);
+                Vec::new()
+            }
             AppEvent::CommandFailed { what, error } => {
                 self.dirty = true;
                 self.app_notice(NoticeLevel::Error, format!("{what} failed: {error}"));
@@ -297,13 +296,17 @@ impl App {
         {
             return self.ui_call(call_id, &tool, &args);
         }
+        self.perm_event(&ev);
         self.fold_engine(ev);
         Vec::new()
     }
 
     /// A tool the orchestrator called that the UI implements (none yet: layouts, themes and
     /// config register theirs here).
-    fn ui_call(&mut self, call_id: u64, tool: &str, _args: &serde_json::Value) -> Vec<Intent> {
+    fn ui_call(&mut self, call_id: u64, tool: &str, args: &serde_json::Value) -> Vec<Intent> {
+        if let Some(intents) = self.layout_ui_call(call_id, tool, args) {
+            return intents;
+        }
         vec![Intent::UiReply {
             call_id,
             result: Err(format!("the UI has no tool named {tool}")),
@@ -431,6 +434,7 @@ impl App {
                         agent_id,
                         agent_name,
                         request,
+                        context: None,
                     });
                 }
             }
@@ -486,6 +490,7 @@ impl App {
                 );
             }
             EngineEvent::Notice { level, text } => self.app_notice(level, text),
+            EngineEvent::PermissionContext { .. } | EngineEvent::RulesChanged(_) => {}
         }
     }
 
@@ -503,6 +508,9 @@ impl App {
                 Vec::new()
             }
             Event::Mouse(m) => {
+                if self.layout_mouse(m) {
+                    return Vec::new();
+                }
                 let pos = Position::new(m.column, m.row);
                 let hit = self
                     .panel_rects
@@ -537,12 +545,17 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Event::Key(_) | Event::FocusGained | Event::FocusLost => Vec::new(),
+            Event::FocusGained | Event::FocusLost => {
+                self.set_terminal_focus(matches!(ev, Event::FocusGained));
+                Vec::new()
+            }
+            Event::Key(_) => Vec::new(),
         }
     }
 
     fn widget_of(&self, panel_id: &str) -> WidgetKind {
-        self.layout
+        self.ws
+            .active_spec()
             .panels()
             .iter()
             .find(|p| p.id == panel_id)
@@ -559,10 +572,6 @@ impl App {
         }
     }
 
-    fn modal_visible(&self) -> bool {
-        !self.permissions.is_empty() && !self.permission_hidden
-    }
-
     fn send(text: String) -> Vec<Intent> {
         vec![Intent::Send {
             agent: AgentId::ORCHESTRATOR.to_owned(),
@@ -570,36 +579,8 @@ impl App {
         }]
     }
 
-    fn decide(&mut self, allow: bool) -> Vec<Intent> {
-        let Some(p) = self.permissions.pop_front() else {
-            return Vec::new();
-        };
-        let (decision, verb) = if allow {
-            (
-                Decision::Allow {
-                    updated_input: p.request.input.clone(),
-                },
-                "allow",
-            )
-        } else {
-            (
-                Decision::Deny {
-                    message: DENY_MESSAGE.to_owned(),
-                    interrupt: false,
-                },
-                "deny",
-            )
-        };
-        vec![Intent::Decide {
-            agent_id: p.agent_id,
-            request_id: p.request.request_id,
-            decision,
-            label: format!("{verb} {} for {}", p.request.tool_name, p.agent_name),
-        }]
-    }
-
     fn cycle_focus(&mut self, forward: bool) {
-        let ids: Vec<String> = visible_panels(&self.layout)
+        let ids: Vec<String> = visible_panels(self.ws.active_spec())
             .iter()
             .map(|p| p.id.clone())
             .collect();
@@ -632,20 +613,15 @@ impl App {
             }
             return Vec::new();
         }
-        if self.modal_visible() {
-            return match key.code {
-                KeyCode::Char('y') if !ctrl => self.decide(true),
-                KeyCode::Char('n') if !ctrl => self.decide(false),
-                KeyCode::Esc => {
-                    self.permission_hidden = true;
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
+        if let Some(intents) = self.permission_key(key) {
+            return intents;
         }
         if ctrl && key.code == KeyCode::Char('p') {
             self.permission_hidden = false;
             return Vec::new();
+        }
+        if let Some(intents) = self.layout_key(key) {
+            return intents;
         }
         // The focused widget first.
         match self.focus.clone() {
@@ -689,7 +665,9 @@ impl App {
                     };
                     if let Some(d) = delta {
                         let rows = visible_agents(&self.agents);
-                        self.table.step(&rows, d);
+                        if let Some(t) = self.ws.table_mut(&id) {
+                            t.step(&rows, d);
+                        }
                         return Vec::new();
                     }
                 }
@@ -763,11 +741,24 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(area);
-        let overlay = self.help || self.modal_visible();
+        let body = self.render_tab_strip(body, frame.buffer_mut());
+        let overlay = self.help || self.permission_overlay();
         let theme = &self.theme;
         let busy = self.orchestrator_busy();
         let rows = visible_agents(&self.agents);
-        let solved = solve(&self.layout, body);
+        let no_table = AgentTableState::default();
+        self.lay.body = body;
+        let mut solved = solve(self.ws.active_spec(), body);
+        self.lay.splits = std::mem::take(&mut solved.splits);
+        if self.lay.zoom {
+            let focused = match &self.focus {
+                Focus::Panel(id) | Focus::CommandBar { back: id } => id.clone(),
+            };
+            solved.strips.clear();
+            solved.panels.retain(|p| p.panel.id == focused);
+            solved.panels.iter_mut().for_each(|p| p.rect = body);
+            self.lay.splits.clear();
+        }
         let buf = frame.buffer_mut();
         let mut cursor: Option<Position> = None;
         self.panel_rects.clear();
@@ -792,7 +783,7 @@ impl App {
         for placed in &solved.panels {
             let panel = placed.panel;
             let focused = matches!(&self.focus, Focus::Panel(id) if *id == panel.id);
-            let title = panel.title.as_deref().unwrap_or(&panel.widget);
+            let title = crate::ui::layout::tools::effective_title(panel);
             let block = Block::bordered()
                 .border_type(BorderType::Rounded)
                 .border_style(if focused {
@@ -833,7 +824,7 @@ impl App {
                 }
                 WidgetKind::AgentTable => AgentTableView {
                     rows: &rows,
-                    state: &self.table,
+                    state: self.ws.table(&panel.id).unwrap_or(&no_table),
                     last_activity: &self.last_activity,
                     now: self.now,
                     theme,
@@ -881,19 +872,18 @@ impl App {
         }
         .render(status_row, buf);
         self.render_toasts(body, buf);
-        if let Some(p) = self.permissions.front().filter(|_| !self.permission_hidden) {
-            PermissionPromptView {
-                pending: p,
-                index: 1,
-                total: self.permissions.len(),
-                theme,
-            }
-            .render(area, buf);
+        let perm_cursor = self.render_permissions(area, buf);
+        let overlay_cursor = self.render_layout_overlay(area, buf);
+        if self.lay.overlay.is_some() {
+            cursor = overlay_cursor;
         }
         if self.help {
             HelpView { theme }.render(area, buf);
         }
-        if let Some(pos) = cursor.filter(|_| !overlay) {
+        if let Some(pos) = cursor
+            .filter(|_| !overlay)
+            .or(perm_cursor.filter(|_| !self.help))
+        {
             frame.set_cursor_position(pos);
         }
     }

@@ -17,6 +17,13 @@ pub(crate) enum AppEvent {
     /// The clock moved on by a second; posted by the loop only while something on screen
     /// shows a running time or a toast is waiting to expire (never when idle).
     Tick,
+    /// The engine's answer to a Permissions-screen dry run (posted by the task that asked).
+    DryRunResult {
+        /// The call as typed.
+        call: String,
+        /// Which rule decides it and why.
+        result: String,
+    },
     /// An engine command the UI sent failed (posted by the task that awaited its reply);
     /// shown as a toast and an activity line.
     CommandFailed {

@@ -63,6 +63,9 @@ where
                 _ => {
                     app.set_now(time::now());
                     terminal.draw(|f| app.render(f))?;
+                    if app.take_bell() {
+                        crate::ui::app::permissions_glue::ring_bell();
+                    }
                     last_draw = Some(now);
                     pending_draw = false;
                 }
@@ -164,6 +167,7 @@ fn execute(engine: &EngineHandle, posts: &UnboundedSender<AppEvent>, intent: Int
     let posts = posts.clone();
     match intent {
         Intent::Quit => {}
+        Intent::Permissions(p) => crate::ui::app::permissions_glue::execute(engine, posts, p),
         Intent::UiReply { call_id, result } => engine.ui_reply(call_id, result),
         Intent::Send { agent, text } => {
             tokio::spawn(async move {

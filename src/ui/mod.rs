@@ -35,12 +35,14 @@ pub struct UiBoot {
     pub cwd: PathBuf,
     /// Permission prompts are bypassed (shown as a badge).
     pub bypass: bool,
+    /// The config dir (named layouts); the workspace is saved under `cwd`.
+    pub global: crate::store::GlobalPaths,
 }
 
 /// Orchestrator tools the UI implements (layouts, themes, config…), answered in
 /// `App::ui_call`. Each issue that adds UI tools registers them here.
 pub fn tools() -> Vec<crate::core::tool::ToolDef> {
-    Vec::new()
+    layout::tools::defs()
 }
 
 /// Run the full-screen TUI until the user quits (or SIGTERM/SIGHUP arrives), then shut the
@@ -54,6 +56,7 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
         notices,
         cwd,
         bypass,
+        global,
     } = boot;
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let mut app = App::new(AppInit {
@@ -64,6 +67,10 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
         bypass,
         now: crate::core::time::now(),
         tz: jiff::tz::TimeZone::system(),
+    });
+    app.set_layout_store(layout::workspace_state::LayoutStore {
+        project: crate::store::ProjectPaths::new(&cwd),
+        global,
     });
     let (post_tx, posts) = mpsc::unbounded_channel();
     let signals = spawn_signal_task(post_tx.clone());

@@ -31,6 +31,10 @@ pub struct Options {
     /// Run this instead of the fake agent.
     pub claude: Option<ClaudeCommand>,
     pub dir: Option<tempfile::TempDir>,
+    /// Permission timeout (default: the app's 30 minutes).
+    pub permission_timeout: Option<Duration>,
+    /// The user-level grants file.
+    pub user_grants: Option<PathBuf>,
 }
 
 pub fn fake_command(
@@ -83,6 +87,10 @@ impl Harness {
                 bypass: false,
                 start_orchestrator: opts.orchestrator,
                 ui_tools: Vec::new(),
+                permission_timeout: opts
+                    .permission_timeout
+                    .unwrap_or(engine::PERMISSION_TIMEOUT),
+                user_grants: opts.user_grants,
             },
             opts.records,
             tx,

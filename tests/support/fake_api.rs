@@ -151,13 +151,16 @@ impl Gate {
     }
 }
 
+/// Builds a reply from a request body.
+type MakeReply = Arc<dyn Fn(&Value) -> Reply + Send + Sync>;
+
 /// `(matcher, reply)`, optionally limited to a number of uses.
 #[derive(Clone)]
 pub struct Rule {
     matcher: Matcher,
     reply: Reply,
     /// Builds the reply from the request instead (e.g. to echo an id the prompt carries).
-    make: Option<Arc<dyn Fn(&Value) -> Reply + Send + Sync>>,
+    make: Option<MakeReply>,
     remaining: Option<usize>,
 }
 

@@ -2,7 +2,8 @@
 //! Pure: no state, no IO; sizes are `"60%"`, `"20"` (fixed cells) or absent (share the rest).
 
 use crate::core::layout::{Direction, LayoutSpec, Node, Panel, Tabs};
-use ratatui::layout::Rect;
+use crate::core::widget;
+use ratatui::layout::{Position, Rect};
 
 /// Smallest useful panel (borders included); nothing collapses below this when space allows.
 pub(crate) const MIN_PANEL_WIDTH: u16 = 12;
@@ -29,6 +30,46 @@ pub(crate) struct TabStrip<'a> {
     pub active: usize,
 }
 
+/// A split container as solved: where its children went (for splitter drags and resizing).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SplitInfo {
+    /// Child indices from the root.
+    pub path: Vec<usize>,
+    /// Children side by side (else stacked).
+    pub horizontal: bool,
+    /// Each child's area.
+    pub children: Vec<Rect>,
+    /// Each child's minimum along the main axis.
+    pub mins: Vec<u16>,
+}
+
+impl SplitInfo {
+    /// Children lengths along the main axis.
+    pub(crate) fn lengths(&self) -> Vec<u32> {
+        self.children
+            .iter()
+            .map(|r| u32::from(if self.horizontal { r.width } else { r.height }))
+            .collect()
+    }
+
+    /// The splitter under `pos`, if any: boundary `i` lies between children `i` and `i + 1`
+    /// (the touching border cells of both).
+    pub(crate) fn splitter_at(&self, pos: Position) -> Option<usize> {
+        self.children.windows(2).position(|w| {
+            let (a, b) = (w[0], w[1]);
+            if self.horizontal {
+                (pos.x + 1 == a.right() || pos.x == b.x)
+                    && pos.y >= a.y.min(b.y)
+                    && pos.y < a.bottom().max(b.bottom())
+            } else {
+                (pos.y + 1 == a.bottom() || pos.y == b.y)
+                    && pos.x >= a.x.min(b.x)
+                    && pos.x < a.right().max(b.right())
+            }
+        })
+    }
+}
+
 /// The solved layout.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Solved<'a> {
@@ -36,6 +77,8 @@ pub(crate) struct Solved<'a> {
     pub panels: Vec<PlacedPanel<'a>>,
     /// Tab strips.
     pub strips: Vec<TabStrip<'a>>,
+    /// Split containers with more than one child, outermost first.
+    pub splits: Vec<SplitInfo>,
 }
 
 /// A child's requested share of its parent's main axis.
@@ -70,8 +113,18 @@ fn node_size(n: &Node) -> Option<&str> {
 /// Minimum (width, height) of a node.
 fn min_size(n: &Node) -> (u16, u16) {
     match n {
-        Node::Panel(_) => (MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT),
-        Node::Tabs(_) => (MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT + 1),
+        Node::Panel(p) => panel_min(p),
+        Node::Tabs(t) => {
+            let (w, h) = t
+                .children
+                .iter()
+                .map(panel_min)
+                .fold((MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT), |(w, h), (cw, ch)| {
+                    (w.max(cw), h.max(ch))
+                });
+            // One more row for the strip.
+            (w, h.saturating_add(1))
+        }
         Node::Split(s) => {
             let mins = s.children.iter().map(min_size);
             match s.direction {
@@ -84,6 +137,11 @@ fn min_size(n: &Node) -> (u16, u16) {
             }
         }
     }
+}
+
+/// A widget's minimum (width, height), borders included.
+fn panel_min(p: &Panel) -> (u16, u16) {
+    widget::widget(&p.widget).map_or((MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT), |w| w.min)
 }
 
 /// Which panels the spec shows (hidden tab children excluded), in order.
@@ -110,11 +168,11 @@ fn active_child(t: &Tabs) -> Option<(usize, &Panel)> {
 /// Solve `spec` into `area`.
 pub(crate) fn solve(spec: &LayoutSpec, area: Rect) -> Solved<'_> {
     let mut out = Solved::default();
-    place(&spec.layout, area, &mut out);
+    place(&spec.layout, area, &mut Vec::new(), &mut out);
     out
 }
 
-fn place<'a>(n: &'a Node, area: Rect, out: &mut Solved<'a>) {
+fn place<'a>(n: &'a Node, area: Rect, path: &mut Vec<usize>, out: &mut Solved<'a>) {
     if area.is_empty() {
         return;
     }
@@ -164,14 +222,30 @@ fn place<'a>(n: &'a Node, area: Rect, out: &mut Solved<'a>) {
                 .collect();
             let lens = distribute(total, &sizes, &mins);
             let mut offset = 0u16;
-            for (child, len) in s.children.iter().zip(lens) {
-                let rect = if horizontal {
-                    Rect::new(area.x + offset, area.y, len, area.height)
-                } else {
-                    Rect::new(area.x, area.y + offset, area.width, len)
-                };
-                offset += len;
-                place(child, rect, out);
+            let rects: Vec<Rect> = lens
+                .iter()
+                .map(|&len| {
+                    let rect = if horizontal {
+                        Rect::new(area.x + offset, area.y, len, area.height)
+                    } else {
+                        Rect::new(area.x, area.y + offset, area.width, len)
+                    };
+                    offset += len;
+                    rect
+                })
+                .collect();
+            if s.children.len() > 1 {
+                out.splits.push(SplitInfo {
+                    path: path.clone(),
+                    horizontal,
+                    children: rects.clone(),
+                    mins,
+                });
+            }
+            for (i, (child, rect)) in s.children.iter().zip(rects).enumerate() {
+                path.push(i);
+                place(child, rect, path, out);
+                path.pop();
             }
         }
     }
@@ -312,8 +386,51 @@ mod tests {
             focus: None,
         };
         let got = rects(&spec, Rect::new(0, 0, 80, 10));
-        assert_eq!(got[1].1.width, MIN_PANEL_WIDTH);
+        // AgentTable's own minimum, from the widget registry.
+        assert_eq!(got[1].1.width, 24);
         assert_eq!(got[0].1.width + got[1].1.width, 80);
+    }
+
+    #[test]
+    fn vertical_splits_size_heights() {
+        let spec = LayoutSpec {
+            version: 1,
+            layout: Node::Split(Split {
+                direction: Direction::Vertical,
+                size: None,
+                children: vec![
+                    Node::Panel(panel("top", Some("25%"))),
+                    Node::Panel(panel("bottom", Some("75%"))),
+                ],
+            }),
+            focus: None,
+        };
+        let got = rects(&spec, Rect::new(0, 0, 50, 40));
+        assert_eq!(got[0].1, Rect::new(0, 0, 50, 10));
+        assert_eq!(got[1].1, Rect::new(0, 10, 50, 30));
+        let solved = solve(&spec, Rect::new(0, 0, 50, 40));
+        assert_eq!(solved.splits.len(), 1);
+        assert!(!solved.splits[0].horizontal);
+        assert_eq!(solved.splits[0].lengths(), [10, 30]);
+        // The splitter is the touching border rows 9 and 10, across the full width.
+        assert_eq!(solved.splits[0].splitter_at(Position::new(5, 9)), Some(0));
+        assert_eq!(solved.splits[0].splitter_at(Position::new(49, 10)), Some(0));
+        assert_eq!(solved.splits[0].splitter_at(Position::new(5, 11)), None);
+    }
+
+    #[test]
+    fn rounding_always_fills_the_area() {
+        for total in [7u16, 33, 80, 161, 239] {
+            for sizes in [
+                vec![Size::Percent(33), Size::Percent(33), Size::Percent(33)],
+                vec![Size::Percent(10), Size::Rest, Size::Cells(5), Size::Rest],
+                vec![Size::Rest; 7],
+            ] {
+                let mins = vec![1; sizes.len()];
+                let lens = distribute(total, &sizes, &mins);
+                assert_eq!(lens.iter().sum::<u16>(), total, "{total} {sizes:?}");
+            }
+        }
     }
 
     #[test]

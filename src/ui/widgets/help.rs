@@ -17,6 +17,19 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("j k / ↑ ↓", "move the selection in the agent table"),
     ("p / ^P", "show the pending permission prompt"),
     ("y / n", "allow once / deny (in the permission prompt)"),
+    ("^T / ^W", "new app tab (name, layout) / close the tab"),
+    (
+        "^1-9 / M-1-9",
+        "go to tab N (alt works where ctrl-digits don't)",
+    ),
+    ("^PgUp / ^PgDn", "previous / next tab (or click the strip)"),
+    ("M-arrows", "focus the panel in that direction"),
+    (
+        "^M-arrows",
+        "resize the panel (or M-⇧-arrows, drag a border)",
+    ),
+    ("M-z / ^⇧R", "zoom the panel / reset the tab's layout"),
+    ("^L", "layouts: apply, ^T as new tab, ^S save current"),
     ("?", "this help"),
 ];
 

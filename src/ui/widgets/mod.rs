@@ -7,4 +7,5 @@ pub(crate) mod help;
 pub(crate) mod input;
 pub(crate) mod orchestrator_chat;
 pub(crate) mod permission_prompt;
+pub(crate) mod permissions_screen;
 pub(crate) mod status_bar;

@@ -127,9 +127,7 @@ fn entry_lines(
             indented(text, "› ", theme.user, out);
         }
         TranscriptItem::Assistant { text } => {
-            for l in wrap(text, width) {
-                out.push(Line::from(Span::styled(l, theme.text)));
-            }
+            crate::ui::render::markdown::render(text, width, theme, out);
         }
         TranscriptItem::Thinking { text } => indented(text, "✻ ", theme.thinking, out),
         TranscriptItem::ToolUse { name, input, .. } => {
