@@ -199,3 +199,35 @@ fn demo_agents_run_ask_permission_and_finish() {
     }
     app.quit_and_check_restored();
 }
+
+#[test]
+fn new_tab_is_shown_saved_and_restored() {
+    let project = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let args = ["--claude", "/nonexistent/claude"];
+    let wait = Duration::from_secs(30);
+    let mut app = Session::launch(project.path(), config.path(), &args);
+    app.expect(wait, &["Orchestrator", "Agents", "Activity"]);
+    assert!(
+        config.path().join("layouts/default.json").is_file(),
+        "the default named layout is seeded"
+    );
+    // ctrl-t, a name, Enter: the new tab shows the activity feed (the chat is elsewhere).
+    app.send(&[0x14]);
+    app.expect(
+        wait,
+        &["New tab", "(blank: chat or activity feed)", "default"],
+    );
+    app.send(b"logs\r");
+    app.expect(wait, &["1:default", "2:logs"]);
+    let ws = std::fs::read_to_string(project.path().join(".patchfeld/workspace.json")).unwrap();
+    assert!(ws.contains("\"title\": \"logs\""), "{ws}");
+    // alt-1 (ESC 1) goes back to the dashboard.
+    app.send(b"\x1b1");
+    app.expect(wait, &["1:default", "Orchestrator", "Agents"]);
+    app.quit_and_check_restored();
+
+    let mut again = Session::launch(project.path(), config.path(), &args);
+    again.expect(wait, &["1:default", "2:logs", "Orchestrator"]);
+    again.quit_and_check_restored();
+}
