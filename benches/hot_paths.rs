@@ -1,4 +1,5 @@
-//! Hot-path micro benchmarks (divan): stream-json decode, transcript append, state machine.
+//! Hot-path micro benchmarks (divan): stream-json decode, transcript append, state machine,
+//! layout solve and a full-screen frame of a 12-panel layout.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use patchfeld::claude::to_domain::parse_line;
@@ -45,4 +46,101 @@ fn state_machine_turn() -> patchfeld::core::agent::AgentState {
         m.apply(divan::black_box(&i));
     }
     m.state()
+}
+
+/// A 12-panel layout: chat, tables, feeds, transcripts, Command output, placeholders.
+fn twelve_panels() -> serde_json::Value {
+    let p = |id: &str, w: &str| serde_json::json!({"id": id, "widget": w});
+    let cmd = |id: &str| serde_json::json!({"id": id, "widget": "Command", "props": {"cmd": "cargo test --color=always"}});
+    let tr = |id: &str, slot: u64| serde_json::json!({"id": id, "widget": "AgentTranscript", "props": {"slot": slot}});
+    serde_json::json!({"version": 1, "focus": "orch", "layout": {"type": "vertical", "children": [
+        {"type": "horizontal", "size": "40%", "children": [
+            {"id": "orch", "widget": "OrchestratorChat", "size": "35%"},
+            p("agents", "AgentTable"), p("feed", "ActivityFeed"), cmd("tests")]},
+        {"type": "horizontal", "size": "35%", "children": [
+            tr("t1", 1), tr("t2", 2), tr("t3", 3), cmd("log")]},
+        {"type": "horizontal", "children": [
+            p("agents2", "AgentTable"), p("feed2", "ActivityFeed"),
+            {"id": "tree", "widget": "FileTree", "props": {"path": "."}},
+            p("diff", "DiffViewer")]}]}})
+}
+
+/// Layout solve of the 12-panel layout at 240x70.
+#[divan::bench]
+fn layout_solve_12_panels(bencher: divan::Bencher) {
+    let b = patchfeld::ui::bench::LayoutFrameBench::new(&twelve_panels(), 240, 70).unwrap();
+    assert_eq!(b.solve(), 12);
+    bencher.bench_local(|| divan::black_box(b.solve()));
+}
+
+/// Solve + full-screen render of the 12-panel layout at 240x70 (goal: under 2 ms).
+#[divan::bench]
+fn full_frame_12_panels_240x70(bencher: divan::Bencher) {
+    let mut b = patchfeld::ui::bench::LayoutFrameBench::new(&twelve_panels(), 240, 70).unwrap();
+    b.frame().unwrap();
+    let screen = b.screen();
+    assert!(
+        screen.contains("Orchestrator") && screen.contains("case_"),
+        "{screen}"
+    );
+    bencher.bench_local(|| b.frame().unwrap());
+}
+
+/// One frame of the transcript view over a transcript of a million wrapped lines, scrolled
+/// to the middle (issue #8 bar: < 5 ms).
+#[divan::bench]
+fn transcript_frame_1m_lines_160x45(bencher: divan::Bencher) {
+    let mut b = patchfeld::ui::bench_transcript::TranscriptFrameBench::new(1_000_000, 160, 45);
+    assert!(b.total_lines() >= 1_000_000);
+    b.scroll_to_middle();
+    bencher.bench_local(|| b.frame());
+}
+
+/// Streaming into that transcript: append one message (wrapped alone), then draw.
+#[divan::bench]
+fn transcript_append_and_frame_1m_lines_160x45(bencher: divan::Bencher) {
+    let mut b = patchfeld::ui::bench_transcript::TranscriptFrameBench::new(1_000_000, 160, 45);
+    bencher.bench_local(|| b.append_and_frame());
+}
+
+/// History (`ctrl-h`) over 10 000 past agents: build the list from the records and draw one
+/// 160x45 frame (the bar is < 100 ms; previews load lazily and are not part of it).
+#[divan::bench(sample_count = 20)]
+fn history_open_10k_agents(bencher: divan::Bencher) {
+    let mut b = patchfeld::ui::bench_history::HistoryBench::new(
+        patchfeld::ui::bench_history::past_agents(10_000),
+        160,
+        45,
+    )
+    .unwrap();
+    bencher.bench_local(|| divan::black_box(b.open_and_draw().unwrap()));
+}
+
+/// FileViewer: open a 50 MB log (binary sniff, line index, first window read and
+/// highlighted) and draw a 160x45 frame of it (the bar is < 200 ms).
+#[divan::bench(sample_count = 10)]
+fn file_viewer_open_50mb_160x45(bencher: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log");
+    patchfeld::ui::bench_files::write_log_fixture(&path, 50).unwrap();
+    bencher.bench_local(|| {
+        divan::black_box(patchfeld::ui::bench_files::open_and_render(&path, 160, 45).unwrap())
+    });
+}
+
+/// Terminal throughput: `yes | head -n 200000` worth of output through the vt100 parser the
+/// Terminal panel's reader thread uses (5000 lines of scrollback, 64 KiB reads), then one
+/// render of the screen with tui-term, as the UI does once per frame.
+#[divan::bench(sample_count = 10)]
+fn terminal_200k_lines_of_y() -> usize {
+    use ratatui::widgets::Widget as _;
+    let data = "y\r\n".repeat(200_000).into_bytes();
+    let mut p = tui_term::vt100::Parser::new(40, 120, 5000);
+    for chunk in data.chunks(64 * 1024) {
+        p.process(chunk);
+    }
+    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    tui_term::widget::PseudoTerminal::new(p.screen()).render(area, &mut buf);
+    buf.content.len()
 }

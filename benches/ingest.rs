@@ -75,6 +75,7 @@ fn main() {
                 ui_tools: Vec::new(),
                 permission_timeout: patchfeld::engine::PERMISSION_TIMEOUT,
                 user_grants: None,
+                agent_defaults: Default::default(),
             },
             vec![],
             tx,

@@ -45,9 +45,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Result<()> {
     let paths = ProjectPaths::new(&cwd);
-    let (workspace, mut notices) = load_or_seed_workspace(&paths);
+    let (config, mut notices) = crate::store::config::load_config(&global);
+    crate::ui::notify::configure(&config);
+    let (workspace, workspace_notices) = load_or_seed_workspace(&paths);
+    notices.extend(workspace_notices);
     let (mut agents, agent_notices) = load_agents(&paths);
     notices.extend(agent_notices);
+    let (activity, activity_notices) = crate::store::activity::load_activity(&paths);
+    notices.extend(activity_notices);
     if reconcile_on_boot(&mut agents, now())
         && let Err(e) = save_agents(&paths, &agents)
     {
@@ -60,7 +65,12 @@ async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Resul
     let claude = if cli.demo {
         demo_command(&global)?
     } else {
-        ClaudeCommand::plain(cli.claude.clone())
+        // Flag or env first, then the config file.
+        ClaudeCommand::plain(
+            cli.claude
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(config.claude_path())),
+        )
     };
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     let handle = engine::start(
@@ -71,8 +81,9 @@ async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Resul
             bypass: cli.bypass_permissions,
             start_orchestrator: true,
             ui_tools: crate::ui::tools(),
-            permission_timeout: engine::PERMISSION_TIMEOUT,
+            permission_timeout: config.permission_timeout(),
             user_grants: Some(crate::store::grants::user_grants_path(&global)),
+            agent_defaults: crate::engine::AgentDefaults::from_config(&config),
         },
         agents.clone(),
         event_tx,
@@ -92,6 +103,7 @@ async fn run_async(cli: Cli, cwd: PathBuf, global: GlobalPaths) -> anyhow::Resul
         cwd,
         bypass: cli.bypass_permissions,
         global,
+        activity,
     })
     .await
 }

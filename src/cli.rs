@@ -11,14 +11,9 @@ pub struct Cli {
     /// Project directory to open (default: the current directory).
     pub dir: Option<PathBuf>,
 
-    /// The Claude Code executable.
-    #[arg(
-        long,
-        env = "PATCHFELD_CLAUDE",
-        value_name = "PATH",
-        default_value = "claude"
-    )]
-    pub claude: PathBuf,
+    /// The Claude Code executable [default: `agent.claude_path` in config.toml, else `claude`].
+    #[arg(long, env = "PATCHFELD_CLAUDE", value_name = "PATH")]
+    pub claude: Option<PathBuf>,
 
     /// Run the orchestrator and every agent with permission prompts bypassed.
     #[arg(long)]

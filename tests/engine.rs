@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Harness, Options, group_alive, spawn_opts, texts};
-use patchfeld::core::agent::{AgentRecord, AgentState, SpawnOptions};
+use patchfeld::core::agent::{AgentRecord, AgentState, PermissionMode, SpawnOptions};
 use patchfeld::core::ids::AgentId;
 use patchfeld::core::permission::Decision;
 use patchfeld::core::transcript::{NoticeLevel, TranscriptEntry, TranscriptItem};
@@ -738,5 +738,59 @@ async fn orchestrator_falls_back_to_a_fresh_session_when_resume_fails() {
             .iter()
             .any(|a| a.as_str().is_some_and(|s| s.starts_with("--session-id=")))
     );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn permission_mode_switch_reports_the_clis_answer_as_a_typed_event() {
+    let mut h = Harness::start(
+        one_script(json!([[{"echo": true}]])),
+        Options {
+            orchestrator: true,
+            ..Default::default()
+        },
+    );
+    let orch = AgentId::orchestrator();
+    h.handle.send("orchestrator", "hello".into()).await.unwrap();
+    h.wait_state(&orch, AgentState::Idle).await;
+    // Like the real CLI, the fake refuses bypass unless launched with the dangerous flag.
+    h.handle
+        .set_permission_mode(None, PermissionMode::BypassPermissions)
+        .await
+        .unwrap();
+    match h
+        .wait_for("bypass answer", |e| {
+            matches!(e, EngineEvent::PermissionModeChanged { .. })
+        })
+        .await
+    {
+        EngineEvent::PermissionModeChanged {
+            agent_id,
+            mode,
+            result,
+        } => {
+            assert_eq!(agent_id, orch);
+            assert_eq!(mode, PermissionMode::BypassPermissions);
+            let err = result.unwrap_err();
+            assert!(err.contains("dangerously-skip-permissions"), "{err}");
+        }
+        _ => unreachable!(),
+    }
+    h.handle
+        .set_permission_mode(None, PermissionMode::AcceptEdits)
+        .await
+        .unwrap();
+    match h
+        .wait_for("acceptEdits answer", |e| {
+            matches!(e, EngineEvent::PermissionModeChanged { .. })
+        })
+        .await
+    {
+        EngineEvent::PermissionModeChanged { mode, result, .. } => {
+            assert_eq!(mode, PermissionMode::AcceptEdits);
+            assert_eq!(result, Ok(()));
+        }
+        _ => unreachable!(),
+    }
     h.shutdown().await;
 }

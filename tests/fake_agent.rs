@@ -243,7 +243,7 @@ fn text_turn_emits_the_cli_lifecycle() {
 fn permission_allow_with_updated_input_and_deny() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = one_script(json!([[
-        {"tool":"Bash","input":{"command":"echo hi > out.txt","description":"write out.txt"},"ask":true,"result":"wrote it"},
+        {"tool":"Bash","input":{"command":"echo hi > out.txt 2>&1","description":"write out.txt"},"ask":true,"result":"wrote it"},
         {"tool":"Write","input":{"file_path":"x.txt","content":"X"},"ask":true,"result":"written"},
         {"text":"after"}
     ]]));
@@ -263,8 +263,11 @@ fn permission_allow_with_updated_input_and_deny() {
     assert_eq!(r["tool_name"], "Bash");
     assert_eq!(r["tool_use_id"], block["id"]);
     assert_eq!(r["description"], "write out.txt");
-    assert_eq!(r["input"]["command"], "echo hi > out.txt");
-    assert!(r["blocked_path"].as_str().unwrap().ends_with("/out.txt"));
+    assert_eq!(r["input"]["command"], "echo hi > out.txt 2>&1");
+    assert!(
+        r["blocked_path"].as_str().unwrap().ends_with("/out.txt"),
+        "the written file, not the fd duplication"
+    );
     assert_eq!(r["permission_suggestions"][0]["type"], "addRules");
     let id = req["request_id"].as_str().unwrap().to_owned();
     a.send(&control_answer(

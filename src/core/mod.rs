@@ -6,6 +6,7 @@ pub mod ids;
 pub mod layout;
 pub mod permission;
 pub mod shell;
+pub mod theme;
 pub mod time;
 pub mod tool;
 pub mod transcript;

@@ -133,123 +133,220 @@ pub const WIDGETS: &[WidgetInfo] = &[
     },
     WidgetInfo {
         name: "AgentTranscript",
-        description: "The transcript of one child agent (not available yet: shown as a placeholder).",
-        props: &[prop(
-            "agent_id",
-            PropType::String,
-            true,
-            "Id of the agent to show.",
-        )],
-        default_title: "Agent",
-        min: (20, 4),
-        available: false,
-    },
-    WidgetInfo {
-        name: "FileTree",
-        description: "A directory tree (not available yet: shown as a placeholder).",
-        props: &[prop(
-            "path",
-            PropType::String,
-            true,
-            "Directory, relative to the project.",
-        )],
-        default_title: "Files",
-        min: (16, 4),
-        available: false,
-    },
-    WidgetInfo {
-        name: "FileViewer",
-        description: "A read-only file view with syntax highlighting (not available yet: shown as a placeholder).",
+        description: "One child agent's live transcript (markdown, collapsible tool calls with full inputs and results, diffs, thinking), search, copy, a direct-message input and its inline permission bar.",
         props: &[
-            prop("file_path", PropType::String, false, "File to show."),
+            prop(
+                "agent_id",
+                PropType::String,
+                false,
+                "Id of the agent to show.",
+            ),
+            prop(
+                "agent_name",
+                PropType::String,
+                false,
+                "Name of the agent to show.",
+            ),
             prop(
                 "follow_selection",
                 PropType::Bool,
                 false,
-                "Show the file selected in a FileTree.",
+                "Show the agent selected in the AgentTable.",
+            ),
+            prop(
+                "slot",
+                PropType::Integer,
+                false,
+                "Show the n-th agent (1-based) in the AgentTable's order (grids of transcripts).",
+            ),
+        ],
+        default_title: "Agent",
+        min: (20, 4),
+        available: true,
+    },
+    WidgetInfo {
+        name: "FileTree",
+        description: "A lazy directory tree that respects .gitignore, with git status markers (M modified, + new, • changes inside, ! ignored when shown), fuzzy find and live updates; choosing a file selects it for FileViewers that follow the selection.",
+        props: &[prop(
+            "path",
+            PropType::String,
+            false,
+            "Root directory, relative to the project (default: the project).",
+        )],
+        default_title: "Files",
+        min: (16, 4),
+        available: true,
+    },
+    WidgetInfo {
+        name: "FileViewer",
+        description: "A read-only, syntax-highlighted file view with line numbers and search; huge files open instantly (only visible lines are read), binary files are refused, reloads when the file changes.",
+        props: &[
+            prop(
+                "path",
+                PropType::String,
+                false,
+                "File to show, relative to the project.",
+            ),
+            prop(
+                "follow_selection",
+                PropType::Bool,
+                false,
+                "Show the file selected in a FileTree (path is the fallback).",
             ),
         ],
         default_title: "File",
         min: (20, 4),
-        available: false,
+        available: true,
     },
     WidgetInfo {
         name: "DiffViewer",
-        description: "A unified diff (not available yet: shown as a placeholder).",
+        description: "A diff, unified or side by side (v), with per-file navigation (] [ or n N), intra-line highlights and hunk folding (Enter/Space, z all); git sources refresh when files change, r reloads.",
         props: &[
-            prop("diff", PropType::String, false, "Unified diff text."),
+            prop(
+                "source",
+                PropType::String,
+                false,
+                "working (git diff vs HEAD, the default), staged, agent:<id or name> (its Edit/Write/MultiEdit calls), or file:<path> (with before/after).",
+            ),
+            prop(
+                "diff",
+                PropType::String,
+                false,
+                "Unified diff text to show.",
+            ),
             prop("before", PropType::String, false, "Old text (with after)."),
             prop("after", PropType::String, false, "New text (with before)."),
         ],
         default_title: "Diff",
         min: (20, 4),
-        available: false,
+        available: true,
     },
     WidgetInfo {
         name: "LogTail",
-        description: "The end of a log file, following appends (not available yet: shown as a placeholder).",
+        description: "The end of a file, following appends (and truncation or rotation) with ANSI colours; filter with /, pause with p.",
         props: &[
-            prop("file_path", PropType::String, true, "Log file."),
             prop(
-                "tail_lines",
+                "path",
+                PropType::String,
+                true,
+                "File to follow, relative to the project.",
+            ),
+            prop(
+                "lines",
                 PropType::Integer,
                 false,
-                "Lines kept (default 200).",
+                "Lines kept (default 1000).",
             ),
         ],
         default_title: "Log",
         min: (20, 3),
-        available: false,
+        available: true,
     },
     WidgetInfo {
         name: "Markdown",
-        description: "Rendered Markdown from a file or inline source (not available yet: shown as a placeholder).",
+        description: "Rendered Markdown (the transcripts' renderer) from a file, reloaded when it changes, or from inline text.",
         props: &[
-            prop("source", PropType::String, false, "Markdown text."),
-            prop("file_path", PropType::String, false, "Markdown file."),
+            prop(
+                "path",
+                PropType::String,
+                false,
+                "Markdown file, relative to the project.",
+            ),
+            prop(
+                "text",
+                PropType::String,
+                false,
+                "Markdown source (when there is no path).",
+            ),
         ],
         default_title: "Markdown",
         min: (20, 3),
-        available: false,
+        available: true,
+    },
+    WidgetInfo {
+        name: "Notebook",
+        description: "An editable scratch buffer saved automatically to .patchfeld/scratch/<name>.md.",
+        props: &[prop(
+            "name",
+            PropType::String,
+            true,
+            "Buffer name: 1-64 of A-Z a-z 0-9 _ - (no path separators).",
+        )],
+        default_title: "Notes",
+        min: (20, 4),
+        available: true,
     },
     WidgetInfo {
         name: "Terminal",
-        description: "A shell or command in a pseudo-terminal (not available yet: shown as a placeholder).",
+        description: "A shell or command in a real pseudo-terminal (colours, cursor, full-screen programs like vim and htop, scrollback with the wheel or Shift-PgUp). While focused every key goes to it; ctrl-\\ then any key moves focus to the next panel (ctrl-\\ twice sends ctrl-\\). Stopped when the panel goes away; r restarts an exited one.",
         props: &[
             prop(
-                "command",
-                PropType::StringArray,
+                "cmd",
+                PropType::String,
                 false,
-                "argv (default: $SHELL).",
+                "Command line run with $SHELL -c (default: an interactive $SHELL).",
             ),
-            prop("cwd", PropType::String, false, "Working directory."),
-            prop("env", PropType::StringMap, false, "Extra environment."),
+            prop(
+                "cwd",
+                PropType::String,
+                false,
+                "Working directory, relative to the project (default: the project).",
+            ),
         ],
         default_title: "Terminal",
         min: (20, 4),
-        available: false,
+        available: true,
+    },
+    WidgetInfo {
+        name: "SystemUsage",
+        description: "CPU and memory gauges for the machine and one row per live agent (CPU and resident memory of its claude process tree), refreshed every second while shown; yellow from 70 %, red from 90 %.",
+        props: &[],
+        default_title: "System",
+        min: (24, 4),
+        available: true,
+    },
+    WidgetInfo {
+        name: "FileEditor",
+        description: "Edit a text file: undo (^Z) / redo (^Y), find (^F, F3), ^S saves atomically, a dot in the title while unsaved; a change made on disk meanwhile (an agent's edit) is offered as reload / keep mine / show diff.",
+        props: &[
+            prop(
+                "path",
+                PropType::String,
+                false,
+                "File to edit, relative to the project.",
+            ),
+            prop(
+                "follow_selection",
+                PropType::Bool,
+                false,
+                "Edit the file selected in a FileTree (path is the fallback).",
+            ),
+        ],
+        default_title: "Editor",
+        min: (20, 4),
+        available: true,
     },
     WidgetInfo {
         name: "Command",
-        description: "Output of a shell command, re-run on an interval or on file change (not available yet: shown as a placeholder).",
+        description: "Output of a shell command (`sh -c` in the project dir, stdout and stderr, ANSI colours kept), scrollable, with exit status and last run time in the title; re-run on an interval, on file change, or with `r`. Runs are killed after 5 minutes or 1 MiB of output, and when the panel goes away. Many tools need --color=always to keep colours in a pipe.",
         props: &[
             prop("cmd", PropType::String, true, "Shell command."),
             prop(
                 "interval_s",
                 PropType::Number,
                 false,
-                "Re-run every N seconds.",
+                "Re-run this many seconds after the previous run ended (at least 0.5).",
             ),
             prop(
                 "watch",
                 PropType::StringArray,
                 false,
-                "Re-run when these paths change.",
+                "Re-run when these paths change: files, directories or globs relative to the project (`src/**/*.rs`, `*.md`).",
             ),
         ],
         default_title: "Command",
         min: (20, 3),
-        available: false,
+        available: true,
     },
 ];
 
@@ -298,12 +395,24 @@ impl WidgetInfo {
         let s = |k: &str| props.get(k).and_then(Value::as_str);
         let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_owned();
         let derived = match self.name {
-            "AgentTranscript" => s("agent_id").map(|v| format!("Agent: {v}")),
+            "AgentTranscript" => s("agent_name")
+                .or(s("agent_id"))
+                .map(|v| format!("Agent: {v}"))
+                .or_else(|| {
+                    props
+                        .get("slot")
+                        .and_then(Value::as_u64)
+                        .map(|n| format!("Agent #{n}"))
+                }),
             "FileTree" => s("path").map(|v| format!("Files: {v}")),
-            "FileViewer" => s("file_path").map(|v| format!("File: {}", base(v))),
-            "LogTail" => s("file_path").map(|v| format!("Log: {}", base(v))),
-            "Markdown" => s("file_path").map(|v| format!("Markdown: {}", base(v))),
+            "FileViewer" => s("path").map(|v| format!("File: {}", base(v))),
+            "LogTail" => s("path").map(|v| format!("Log: {}", base(v))),
+            "Markdown" => s("path").map(|v| format!("Markdown: {}", base(v))),
+            "Notebook" => s("name").map(|v| format!("Notes: {v}")),
             "Command" => s("cmd").map(|v| format!("$ {v}")),
+            "Terminal" => s("cmd").map(|v| format!("$ {v}")),
+            "DiffViewer" => s("source").map(|v| format!("Diff: {v}")),
+            "FileEditor" => s("path").map(|v| format!("Edit: {}", base(v))),
             _ => None,
         };
         derived.unwrap_or_else(|| self.default_title.to_owned())

@@ -82,6 +82,15 @@ pub enum EngineError {
     Stopped,
 }
 
+/// What a `Reroot` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RerootOutcome {
+    /// The path is the current project already; nothing changed.
+    Unchanged(PathBuf),
+    /// The engine now works in this directory.
+    Switched(PathBuf),
+}
+
 /// Reply channel for commands that answer.
 pub type Reply<T> = oneshot::Sender<Result<T, EngineError>>;
 
@@ -133,6 +142,21 @@ pub enum EngineCommand {
         agent: String,
         /// New flag.
         archived: bool,
+        /// Done.
+        reply: Reply<()>,
+    },
+    /// Read an agent's whole transcript from disk (off the engine task), for a panel that
+    /// starts showing it; everything emitted before this command is in the reply.
+    LoadTranscript {
+        /// Agent id or name.
+        agent: String,
+        /// The entries, oldest first.
+        reply: Reply<Vec<crate::core::transcript::TranscriptEntry>>,
+    },
+    /// Delete a non-live agent's record and transcript (refused while it runs).
+    DeleteAgent {
+        /// Agent id or name.
+        agent: String,
         /// Done.
         reply: Reply<()>,
     },
@@ -246,6 +270,18 @@ pub enum EngineCommand {
         /// Done.
         reply: Reply<()>,
     },
+    /// Re-root the engine at another project directory (`/cd`, ctrl-shift-d). Refused while a
+    /// child is live; otherwise the orchestrator stops, the new project's agents, sessions
+    /// index and grants are loaded and its orchestrator starts there (`EngineEvent::Rerooted`
+    /// comes first).
+    Reroot {
+        /// The directory as typed: `~` expands, a relative path resolves against the project.
+        path: String,
+        /// What happened.
+        reply: Reply<RerootOutcome>,
+    },
+    /// Changed config settings (agent defaults, permission timeout), in force from now on.
+    Configure(crate::engine::agent_defaults::LiveSettings),
     /// The UI's answer to an `EngineEvent::UiCall`.
     UiReply {
         /// The call.
@@ -348,6 +384,29 @@ pub enum EngineEvent {
         /// Its arguments.
         args: serde_json::Value,
     },
+    /// An agent's record and transcript were deleted (`EngineCommand::DeleteAgent`).
+    AgentDeleted {
+        /// Whose.
+        agent_id: AgentId,
+    },
+    /// A CLI answered a permission-mode switch (`set_permission_mode`): `Ok` when it took
+    /// effect, else the CLI's refusal text.
+    PermissionModeChanged {
+        /// Whose CLI answered.
+        agent_id: AgentId,
+        /// The mode asked for.
+        mode: crate::core::agent::PermissionMode,
+        /// The outcome.
+        result: Result<(), String>,
+    },
+    /// The engine now works in another project (`Reroot` or the `change_cwd` tool). Sent
+    /// before that project's orchestrator starts; `agents` replaces every record known so far.
+    Rerooted {
+        /// The new project directory (absolute).
+        cwd: PathBuf,
+        /// The new project's agents (reconciled), the orchestrator included.
+        agents: Vec<AgentRecord>,
+    },
     /// An app-level notice (a file moved aside, the CLI missing, …).
     Notice {
         /// Severity.
@@ -423,6 +482,23 @@ impl EngineHandle {
             reply,
         })
         .await
+    }
+
+    /// An agent's whole transcript, read from disk.
+    pub async fn load_transcript(
+        &self,
+        agent: &str,
+    ) -> Result<Vec<crate::core::transcript::TranscriptEntry>, EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::LoadTranscript { agent, reply })
+            .await
+    }
+
+    /// Delete a non-live agent's record and transcript.
+    pub async fn delete_agent(&self, agent: &str) -> Result<(), EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::DeleteAgent { agent, reply })
+            .await
     }
 
     /// Answer a permission request.
@@ -509,6 +585,17 @@ impl EngineHandle {
             reply,
         })
         .await
+    }
+
+    /// Re-root at another project directory (see `EngineCommand::Reroot`).
+    pub async fn reroot(&self, path: String) -> Result<RerootOutcome, EngineError> {
+        self.ask(|reply| EngineCommand::Reroot { path, reply })
+            .await
+    }
+
+    /// Apply changed config settings (fire and forget).
+    pub fn configure(&self, settings: crate::engine::agent_defaults::LiveSettings) {
+        let _ = self.tx.send(EngineCommand::Configure(settings));
     }
 
     /// Answer a `UiCall`.

@@ -31,8 +31,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
+mod delete;
 mod orch_session;
 mod permits;
+mod reroot;
+mod transcript_load;
 
 /// Lines of stderr kept per agent for error reports.
 const STDERR_TAIL: usize = 12;
@@ -58,6 +61,8 @@ pub struct EngineConfig {
     pub permission_timeout: Duration,
     /// The user's `permission_grants.json` (None: no user rules).
     pub user_grants: Option<PathBuf>,
+    /// What new children get from config.toml when their spawn names nothing.
+    pub agent_defaults: crate::engine::agent_defaults::AgentDefaults,
 }
 
 /// How long a permission request waits for the user by default.
@@ -114,6 +119,7 @@ pub fn start(
         pending_control: HashMap::new(),
         ui_calls: HashMap::new(),
         orchestrator_context: Vec::new(),
+        reroot: None,
         config,
     };
     tokio::spawn(async move {
@@ -146,6 +152,10 @@ enum Input {
         agent: AgentId,
         generation: u64,
         request_id: RequestId,
+    },
+    /// A `change_cwd` switch waited long enough for its reply to arrive.
+    RerootDue {
+        serial: u64,
     },
 }
 
@@ -211,6 +221,8 @@ pub(crate) struct Manager {
     ui_calls: HashMap<u64, ToolCall>,
     /// What the user told children directly, for the orchestrator's next message.
     orchestrator_context: Vec<String>,
+    /// A `change_cwd` waiting for its reply to reach the orchestrator.
+    reroot: Option<reroot::PendingReroot>,
 }
 
 /// What a control request of ours was for.
@@ -307,6 +319,11 @@ impl Manager {
                 let r = self.resolve(&agent).map(|id| self.archive(&id, archived));
                 let _ = reply.send(r);
             }
+            EngineCommand::LoadTranscript { agent, reply } => self.load_transcript(&agent, reply),
+            EngineCommand::DeleteAgent { agent, reply } => {
+                let r = self.resolve(&agent).and_then(|id| self.delete_agent(&id));
+                let _ = reply.send(r);
+            }
             EngineCommand::DecidePermission {
                 agent_id,
                 request_id,
@@ -375,6 +392,10 @@ impl Manager {
             } => {
                 let _ = reply.send(self.set_model(&agent, &model));
             }
+            EngineCommand::Reroot { path, reply } => {
+                let _ = reply.send(self.reroot_command(&path));
+            }
+            EngineCommand::Configure(settings) => self.configure(settings),
             EngineCommand::UiReply { call_id, result } => {
                 if let Some(call) = self.ui_calls.remove(&call_id) {
                     match result {
@@ -477,6 +498,7 @@ impl Manager {
         }
         let mut options = options;
         options.cwd = Some(cwd.clone());
+        self.config.agent_defaults.apply(&mut options);
         let id = loop {
             let id = AgentId::new_random();
             if !self.records.contains_key(&id) {
@@ -930,6 +952,7 @@ impl Manager {
                 generation,
                 request_id,
             } => self.permission_timed_out(&agent, generation, &request_id),
+            Input::RerootDue { serial } => self.reroot_due(serial),
             Input::WaitTimeout { waiter } => {
                 if let Some(pos) = self.waiters.iter().position(|w| w.id == waiter) {
                     let w = self.waiters.remove(pos);
@@ -1000,6 +1023,7 @@ impl Manager {
                         _ => {}
                     }
                 }
+                self.reroot_saw(id, &item);
                 self.record(id, item);
             }
             AgentEvent::TurnEnded(outcome) => self.turn_ended(id, outcome),
@@ -1530,6 +1554,7 @@ impl Manager {
     }
 
     fn end_batch(&mut self) {
+        self.reroot_poll();
         for live in self.live.values_mut() {
             if let Some(w) = live.writer.as_mut() {
                 let _ = w.flush();

@@ -2,6 +2,7 @@
 //! takes `EngineCommand`s and reports `EngineEvent`s. The UI only talks to it through
 //! `EngineHandle` and the event channel.
 
+pub mod agent_defaults;
 pub mod api;
 pub mod child_tools;
 pub mod inbox;
@@ -9,5 +10,6 @@ pub mod manager;
 pub mod orchestrator;
 pub mod permissions;
 
+pub use agent_defaults::{AgentDefaults, LiveSettings};
 pub use api::*;
 pub use manager::{EngineConfig, PERMISSION_TIMEOUT, start};

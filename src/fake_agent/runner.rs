@@ -903,9 +903,12 @@ impl Runner {
         let rel = match name {
             "Write" | "Edit" | "MultiEdit" => input.get("file_path")?.as_str()?.to_owned(),
             "Bash" => {
+                // The first file a redirect writes (`2>&1` duplicates an fd: not a path).
                 let cmd = input.get("command")?.as_str()?;
-                let (_, after) = cmd.rsplit_once('>')?;
-                after.split_whitespace().next()?.to_owned()
+                let segments = crate::core::shell::split(cmd).ok()?;
+                segments
+                    .iter()
+                    .find_map(|s| s.written_files().next().map(|w| w.value.clone()))?
             }
             _ => return None,
         };

@@ -5,13 +5,19 @@
 //! moved aside to `<name>.corrupt-<timestamp>` ([`load_with`]) and the caller shows the
 //! returned notice — nothing is ever silently overwritten.
 
+pub mod activity;
 pub mod agents;
 pub mod atomic;
+pub mod config;
 pub mod grants;
+pub mod input_history;
 pub mod jsonl;
 pub mod layouts;
 pub mod paths;
+pub mod scratch;
 pub mod sessions;
+pub mod themes;
+pub mod transcript_tail;
 pub mod transcripts;
 pub mod workspace;
 

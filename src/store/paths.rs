@@ -73,6 +73,11 @@ impl ProjectPaths {
             .join(format!("orchestrator.{session_id}.jsonl")))
     }
 
+    /// `activity.jsonl`: the activity feed, capped.
+    pub fn activity(&self) -> PathBuf {
+        self.dir.join("activity.jsonl")
+    }
+
     /// `permission_grants.json`: persistent permission grants.
     pub fn permission_grants(&self) -> PathBuf {
         self.dir.join("permission_grants.json")

@@ -15,13 +15,34 @@ pub fn parse_workspace(bytes: &[u8]) -> Result<Workspace, String> {
     crate::core::layout::validate::parse_workspace(&value).map_err(|e| e.to_string())
 }
 
+/// Like `parse_workspace`, but sibling percentages that do not add up to 100 (a hand edit,
+/// an older version) are normalised instead of rejected; returns what was repaired.
+pub fn parse_workspace_repairing(bytes: &[u8]) -> Result<(Workspace, Vec<String>), String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    check_version(&value, u64::from(WORKSPACE_VERSION))?;
+    crate::core::layout::validate::parse_workspace_repairing(&value).map_err(|e| e.to_string())
+}
+
 /// Load `workspace.json`, or seed the default dashboard and write it (first launch). A corrupt
-/// file is moved aside and replaced by the seed, with a notice naming the backup.
+/// file is moved aside and replaced by the seed, with a notice naming the backup. Layout sizes
+/// that do not add up are normalised (and saved) with a notice saying where.
 pub fn load_or_seed_workspace(paths: &ProjectPaths) -> (Workspace, Vec<String>) {
     let path = paths.workspace();
     let mut notices = Vec::new();
-    let write_seed = match load_with(&path, parse_workspace) {
-        LoadOutcome::Loaded(ws) => return (ws, notices),
+    let write_seed = match load_with(&path, parse_workspace_repairing) {
+        LoadOutcome::Loaded((ws, repairs)) => {
+            if !repairs.is_empty() {
+                notices.push(format!(
+                    "{}: layout sizes did not add up to 100% and were normalised: {}",
+                    path.display(),
+                    repairs.join("; ")
+                ));
+                if let Err(e) = save_workspace(paths, &ws) {
+                    notices.push(format!("the normalised workspace could not be saved: {e}"));
+                }
+            }
+            return (ws, notices);
+        }
         LoadOutcome::Missing => true,
         LoadOutcome::MovedAside { backup, error } => {
             notices.push(corrupt_notice(&path, &backup, &error));
@@ -111,5 +132,52 @@ mod tests {
         v.as_object_mut().unwrap().remove("version");
         let e = parse_workspace(v.to_string().as_bytes()).unwrap_err();
         assert!(e.contains("version"), "{e}");
+    }
+
+    #[test]
+    fn sizes_that_do_not_add_up_are_normalised_on_load_with_a_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = ProjectPaths::new(dir.path());
+        let mut v = serde_json::to_value(Workspace::seed()).unwrap();
+        // orch 70% + right column 50% = 120%; inside it 30% + unsized feed is fine.
+        v["tabs"][0]["layout"]["layout"]["children"][0]["size"] = "70%".into();
+        v["tabs"][0]["layout"]["layout"]["children"][1]["size"] = "50%".into();
+        v["tabs"][0]["layout"]["layout"]["children"][1]["children"][0]["size"] = "30%".into();
+        // Strictly, it is invalid.
+        let e = parse_workspace(v.to_string().as_bytes()).unwrap_err();
+        assert!(e.contains("sizes add up to 120%"), "{e}");
+        std::fs::create_dir_all(paths.dir()).unwrap();
+        std::fs::write(paths.workspace(), v.to_string()).unwrap();
+        let (ws, notices) = load_or_seed_workspace(&paths);
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(
+            notices[0]
+                .contains("tabs[0].layout.layout.children: sizes added up to 120%, scaled to 100%"),
+            "{notices:?}"
+        );
+        let crate::core::layout::Node::Split(root) = &ws.tabs[0].layout.layout else {
+            panic!()
+        };
+        assert_eq!(root.children[0].size(), Some("58%"));
+        assert_eq!(root.children[1].size(), Some("42%"));
+        let crate::core::layout::Node::Split(right) = &root.children[1] else {
+            panic!()
+        };
+        assert_eq!(
+            right.children[0].size(),
+            Some("30%"),
+            "already fine: untouched"
+        );
+        // Saved repaired: the next launch is quiet, and nothing was moved aside.
+        let (again, n2) = load_or_seed_workspace(&paths);
+        assert_eq!(again, ws);
+        assert!(n2.is_empty(), "{n2:?}");
+        assert!(
+            !std::fs::read_dir(paths.dir()).unwrap().any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("corrupt"))
+        );
     }
 }

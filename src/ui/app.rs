@@ -11,16 +11,12 @@ use crate::ui::app_event::AppEvent;
 use crate::ui::layout::solve::{solve, visible_panels};
 use crate::ui::render::theme::Theme;
 use crate::ui::render::wrap::truncate;
-use crate::ui::widgets::activity_feed::{
-    ActivityEntry, ActivityFeedView, ActivityKind, ActivityState,
-};
-use crate::ui::widgets::agent_table::{AgentTableState, AgentTableView, visible_agents};
+use crate::ui::widgets::activity_feed::{ActivityFeedView, ActivityKind, ActivityState};
 use crate::ui::widgets::command_bar::CommandBarView;
 use crate::ui::widgets::help::HelpView;
 use crate::ui::widgets::input::{InputOutcome, InputState};
-use crate::ui::widgets::orchestrator_chat::{ChatState, INPUT_ROWS, OrchestratorChatView};
+use crate::ui::widgets::orchestrator_chat::{ChatState, OrchestratorChatView};
 use crate::ui::widgets::permission_prompt::PendingPermission;
-use crate::ui::widgets::status_bar::{StatusBarView, StatusTotals};
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
@@ -30,8 +26,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use std::collections::{HashMap, VecDeque};
 
+mod activity_glue;
+pub(crate) mod files_glue;
+mod history_glue;
 mod layout_glue;
 pub(crate) mod permissions_glue;
+pub(crate) mod slash_glue;
+pub(crate) mod table_glue;
+pub(crate) mod theme_glue;
+pub(crate) mod transcript_glue;
+pub(crate) mod workspace_widgets_glue;
 
 /// Transcript entries kept per child agent (the full transcript lives on disk).
 const CHILD_TRANSCRIPT_CAP: usize = 200;
@@ -64,6 +68,12 @@ pub(crate) enum Intent {
     },
     /// Permission rules: answer-and-save, delete, dry run.
     Permissions(permissions_glue::PermIntent),
+    /// Transcript side effects: load from disk, clipboard.
+    Transcript(transcript_glue::TranscriptIntent),
+    /// Slash commands, interrupt, history: the chat side's engine commands.
+    Slash(slash_glue::SlashIntent),
+    /// Agent table / activity feed / History: engine commands and their IO.
+    Panels(table_glue::PanelIntent),
     /// Leave the loop (the caller shuts the engine down).
     Quit,
 }
@@ -74,6 +84,11 @@ enum WidgetKind {
     OrchestratorChat,
     AgentTable,
     ActivityFeed,
+    AgentTranscript,
+    /// FileTree, FileViewer, Markdown, Notebook, LogTail (`files_glue`).
+    Files,
+    /// Terminal, SystemUsage, DiffViewer, FileEditor (`workspace_widgets_glue`).
+    Workspace,
     Other,
 }
 
@@ -83,6 +98,9 @@ impl WidgetKind {
             "OrchestratorChat" => Self::OrchestratorChat,
             "AgentTable" => Self::AgentTable,
             "ActivityFeed" => Self::ActivityFeed,
+            "AgentTranscript" => Self::AgentTranscript,
+            "FileTree" | "FileViewer" | "Markdown" | "Notebook" | "LogTail" => Self::Files,
+            "Terminal" | "SystemUsage" | "DiffViewer" | "FileEditor" => Self::Workspace,
             _ => Self::Other,
         }
     }
@@ -108,6 +126,8 @@ struct Toast {
 /// Everything the UI shows. Mutated only by `handle`.
 pub(crate) struct App {
     theme: Theme,
+    /// Active theme name/scope, the switcher overlay, colour depth.
+    themes: theme_glue::ThemeUi,
     /// App tabs, their layouts and per-panel state.
     ws: crate::ui::layout::workspace_state::WorkspaceState,
     /// Layout overlays, splitter drag, zoom.
@@ -121,6 +141,16 @@ pub(crate) struct App {
     permission_hidden: bool,
     /// Permission modal selection and edits, the rules, the Permissions screen.
     perm: permissions_glue::PermUi,
+    /// Slash commands, the session picker, chat history, status bar numbers.
+    slash: slash_glue::SlashUi,
+    /// Transcript overlay and turn timing.
+    tr: transcript_glue::TranscriptUi,
+    /// Agent table modes, History screen, activity persistence, notifications.
+    panels: table_glue::PanelsUi,
+    /// File panels' workers and the selected file.
+    files: files_glue::FilesUi,
+    /// Terminal, SystemUsage, DiffViewer, FileEditor sources.
+    wsw: workspace_widgets_glue::WsUi,
     help: bool,
     command: InputState,
     focus: Focus,
@@ -154,6 +184,7 @@ impl App {
         let focus_id = ws.focus_for(ws.active_id());
         let mut app = Self {
             theme: Theme::dark(),
+            themes: theme_glue::ThemeUi::default(),
             ws,
             lay: layout_glue::LayoutUi::default(),
             agents: init.agents.into_iter().map(|a| (a.id.clone(), a)).collect(),
@@ -164,6 +195,11 @@ impl App {
             permissions: VecDeque::new(),
             permission_hidden: false,
             perm: permissions_glue::PermUi::default(),
+            slash: slash_glue::SlashUi::default(),
+            tr: transcript_glue::TranscriptUi::default(),
+            panels: table_glue::PanelsUi::default(),
+            files: files_glue::FilesUi::default(),
+            wsw: workspace_widgets_glue::WsUi::default(),
             help: false,
             command: InputState::default(),
             focus: Focus::Panel(focus_id),
@@ -176,6 +212,7 @@ impl App {
             dirty: true,
             quit: false,
         };
+        app.slash_init();
         for notice in init.notices {
             app.app_notice(NoticeLevel::Warning, notice);
         }
@@ -201,6 +238,7 @@ impl App {
     /// must expire. False when idle, so the loop sleeps without timers.
     pub(crate) fn needs_tick(&self) -> bool {
         !self.toasts.is_empty()
+            || self.transcript_needs_tick()
             || self.agents.values().any(|a| {
                 !a.id.is_orchestrator()
                     && !a.archived
@@ -225,6 +263,13 @@ impl App {
 
     /// Fold one event into the state; returns what the loop must do.
     pub(crate) fn handle(&mut self, event: AppEvent) -> Vec<Intent> {
+        let mut out = self.handle_event(event);
+        out.extend(self.transcript_sync());
+        self.panels_after(&mut out);
+        out
+    }
+
+    fn handle_event(&mut self, event: AppEvent) -> Vec<Intent> {
         match event {
             AppEvent::Input(ev) => self.on_input(ev),
             AppEvent::Engine(ev) => {
@@ -251,6 +296,26 @@ impl App {
                 self.app_notice(NoticeLevel::Error, format!("{what} failed: {error}"));
                 Vec::new()
             }
+            AppEvent::Slash(ev) => {
+                self.slash_event(ev);
+                Vec::new()
+            }
+            AppEvent::Command(ev) => {
+                self.on_command_event(*ev);
+                Vec::new()
+            }
+            AppEvent::Files(ev) => {
+                self.on_files_event(*ev);
+                Vec::new()
+            }
+            AppEvent::Panels(ev) => {
+                self.panel_event(ev);
+                Vec::new()
+            }
+            AppEvent::Workspace(ev) => {
+                self.on_workspace_event(*ev);
+                Vec::new()
+            }
         }
     }
 
@@ -261,13 +326,7 @@ impl App {
     }
 
     fn log(&mut self, who: String, what: String, kind: ActivityKind) {
-        self.activity.push(ActivityEntry {
-            ts: self.now,
-            time: crate::ui::render::format::clock(self.now, &self.tz),
-            who,
-            what,
-            kind,
-        });
+        self.record_activity(who, what, kind);
     }
 
     fn app_notice(&mut self, level: NoticeLevel, text: String) {
@@ -296,14 +355,23 @@ impl App {
         {
             return self.ui_call(call_id, &tool, &args);
         }
+        self.slash_engine(&ev);
         self.perm_event(&ev);
+        self.transcript_event(&ev);
+        self.panels_engine(&ev);
+        let records = matches!(ev, EngineEvent::AgentUpdated(_));
         self.fold_engine(ev);
+        self.panels_engine_after(records);
+        self.slash_after_engine();
         Vec::new()
     }
 
     /// A tool the orchestrator called that the UI implements (none yet: layouts, themes and
     /// config register theirs here).
     fn ui_call(&mut self, call_id: u64, tool: &str, args: &serde_json::Value) -> Vec<Intent> {
+        if let Some(intents) = self.theme_ui_call(call_id, tool, args) {
+            return intents;
+        }
         if let Some(intents) = self.layout_ui_call(call_id, tool, args) {
             return intents;
         }
@@ -319,9 +387,9 @@ impl App {
                 let prev_state = self.agents.get(&rec.id).map(|a| a.state);
                 let name = rec.name.clone();
                 let orchestrator = rec.id.is_orchestrator();
-                let (state, error, prompt) = (
+                let (state, id, prompt) = (
                     rec.state,
-                    rec.error.clone(),
+                    rec.id.clone(),
                     rec.prompt().map(|p| one_line(p, 80)),
                 );
                 self.agents.insert(rec.id.clone(), rec);
@@ -336,16 +404,7 @@ impl App {
                     Some(prev)
                         if prev != state && (!orchestrator || state == AgentState::Error) =>
                     {
-                        let (what, kind) = match (state, error) {
-                            (AgentState::Error, Some(e)) => (
-                                format!("{} → error: {}", prev.as_str(), one_line(&e, 100)),
-                                ActivityKind::Notice(NoticeLevel::Error),
-                            ),
-                            _ => (
-                                format!("{} → {}", prev.as_str(), state.as_str()),
-                                ActivityKind::Normal,
-                            ),
-                        };
+                        let (what, kind) = self.state_line(&id, prev, state);
                         self.log(name, what, kind);
                     }
                     _ => {}
@@ -451,10 +510,7 @@ impl App {
                 self.permissions
                     .retain(|p| !(p.agent_id == agent_id && p.request.request_id == request_id));
                 let name = self.agent_name(&agent_id);
-                let what = match tool {
-                    Some(t) => format!("permission for {t} {outcome}"),
-                    None => format!("permission {outcome}"),
-                };
+                let what = self.resolved_line(&agent_id, &request_id, tool, &outcome);
                 self.log(name, what, ActivityKind::Normal);
             }
             EngineEvent::AskRequested {
@@ -490,7 +546,12 @@ impl App {
                 );
             }
             EngineEvent::Notice { level, text } => self.app_notice(level, text),
-            EngineEvent::PermissionContext { .. } | EngineEvent::RulesChanged(_) => {}
+            EngineEvent::AgentDeleted { agent_id } => self.agent_deleted(&agent_id),
+            // Handled by `cwd_glue` before folding.
+            EngineEvent::Rerooted { .. } => {}
+            EngineEvent::PermissionContext { .. }
+            | EngineEvent::RulesChanged(_)
+            | EngineEvent::PermissionModeChanged { .. } => {}
         }
     }
 
@@ -502,13 +563,17 @@ impl App {
             }
             Event::Paste(text) => {
                 self.dirty = true;
-                if let Some(input) = self.focused_input() {
+                if self.history_paste(&text)
+                    || self.files_paste(&text)
+                    || self.workspace_paste(&text)
+                {
+                } else if let Some(input) = self.focused_input() {
                     input.insert_str(&text);
                 }
                 Vec::new()
             }
             Event::Mouse(m) => {
-                if self.layout_mouse(m) {
+                if self.slash_mouse(m) || self.transcript_overlay_mouse(m) || self.layout_mouse(m) {
                     return Vec::new();
                 }
                 let pos = Position::new(m.column, m.row);
@@ -521,6 +586,13 @@ impl App {
                     return Vec::new();
                 };
                 let kind = self.widget_of(&id);
+                if self.transcript_mouse(&id, m)
+                    || kind == WidgetKind::AgentTable && self.table_mouse(&id, m)
+                    || kind == WidgetKind::Files && self.files_mouse(&id, m)
+                    || kind == WidgetKind::Workspace && self.workspace_mouse(&id, m)
+                {
+                    return Vec::new();
+                }
                 match m.kind {
                     MouseEventKind::Down(MouseButton::Left)
                         if self.focus != Focus::Panel(id.clone()) =>
@@ -533,7 +605,11 @@ impl App {
                         match kind {
                             WidgetKind::OrchestratorChat => self.chat.scroll_lines(up, 3),
                             WidgetKind::ActivityFeed => self.activity.page(up),
-                            WidgetKind::AgentTable | WidgetKind::Other => return Vec::new(),
+                            WidgetKind::AgentTable
+                            | WidgetKind::AgentTranscript
+                            | WidgetKind::Files
+                            | WidgetKind::Workspace
+                            | WidgetKind::Other => return Vec::new(),
                         }
                         self.dirty = true;
                     }
@@ -563,11 +639,26 @@ impl App {
     }
 
     fn focused_input(&mut self) -> Option<&mut InputState> {
+        if self.transcript_overlay_open() {
+            return self.transcript_input(None);
+        }
         match &self.focus {
             Focus::CommandBar { .. } => Some(&mut self.command),
             Focus::Panel(id) => match self.widget_of(id) {
                 WidgetKind::OrchestratorChat => Some(&mut self.chat.input),
-                WidgetKind::AgentTable | WidgetKind::ActivityFeed | WidgetKind::Other => None,
+                WidgetKind::AgentTranscript => {
+                    let id = id.clone();
+                    self.transcript_input(Some(&id))
+                }
+                WidgetKind::AgentTable => {
+                    let id = id.clone();
+                    self.table_input(&id)
+                }
+                WidgetKind::ActivityFeed => self
+                    .activity
+                    .agent_editing
+                    .then_some(&mut self.activity.agent_filter),
+                WidgetKind::Files | WidgetKind::Workspace | WidgetKind::Other => None,
             },
         }
     }
@@ -616,9 +707,24 @@ impl App {
         if let Some(intents) = self.permission_key(key) {
             return intents;
         }
+        if let Some(intents) = self.terminal_key(key) {
+            return intents;
+        }
         if ctrl && key.code == KeyCode::Char('p') {
             self.permission_hidden = false;
             return Vec::new();
+        }
+        if let Some(intents) = self.theme_key(key) {
+            return intents;
+        }
+        if let Some(intents) = self.history_key(key) {
+            return intents;
+        }
+        if let Some(intents) = self.transcript_overlay_key(key) {
+            return intents;
+        }
+        if let Some(intents) = self.slash_key(key) {
+            return intents;
         }
         if let Some(intents) = self.layout_key(key) {
             return intents;
@@ -633,7 +739,7 @@ impl App {
                 _ => match self.command.handle_key(key) {
                     InputOutcome::Submit(text) => {
                         self.focus = Focus::Panel(back);
-                        return Self::send(text);
+                        return self.submit_command(text);
                     }
                     InputOutcome::Edited => return Vec::new(),
                     InputOutcome::Ignored => {}
@@ -641,47 +747,38 @@ impl App {
             },
             Focus::Panel(id) => match self.widget_of(&id) {
                 WidgetKind::OrchestratorChat => match key.code {
-                    KeyCode::PageUp => {
-                        self.chat.page(true);
-                        return Vec::new();
-                    }
-                    KeyCode::PageDown => {
-                        self.chat.page(false);
-                        return Vec::new();
-                    }
+                    _ if self.chat.view_key(key) => return Vec::new(),
                     _ => match self.chat.input.handle_key(key) {
-                        InputOutcome::Submit(text) => return Self::send(text),
+                        InputOutcome::Submit(text) => return self.submit_chat(text),
                         InputOutcome::Edited => return Vec::new(),
                         InputOutcome::Ignored => {}
                     },
                 },
-                WidgetKind::AgentTable => {
-                    let delta = match key.code {
-                        KeyCode::Char('j') | KeyCode::Down => Some(1),
-                        KeyCode::Char('k') | KeyCode::Up => Some(-1),
-                        KeyCode::Home | KeyCode::Char('g') => Some(isize::MIN / 2),
-                        KeyCode::End | KeyCode::Char('G') => Some(isize::MAX / 2),
-                        _ => None,
-                    };
-                    if let Some(d) = delta {
-                        let rows = visible_agents(&self.agents);
-                        if let Some(t) = self.ws.table_mut(&id) {
-                            t.step(&rows, d);
-                        }
-                        return Vec::new();
+                WidgetKind::AgentTranscript => {
+                    if let Some(intents) = self.transcript_panel_key(&id, key) {
+                        return intents;
                     }
                 }
-                WidgetKind::ActivityFeed => match key.code {
-                    KeyCode::PageUp | KeyCode::Char('k') | KeyCode::Up => {
-                        self.activity.page(true);
-                        return Vec::new();
+                WidgetKind::AgentTable => {
+                    if let Some(intents) = self.table_key(&id, key) {
+                        return intents;
                     }
-                    KeyCode::PageDown | KeyCode::Char('j') | KeyCode::Down => {
-                        self.activity.page(false);
-                        return Vec::new();
+                }
+                WidgetKind::ActivityFeed => {
+                    if let Some(intents) = self.feed_key(key) {
+                        return intents;
                     }
-                    _ => {}
-                },
+                }
+                WidgetKind::Files => {
+                    if let Some(intents) = self.files_key(&id, key) {
+                        return intents;
+                    }
+                }
+                WidgetKind::Workspace => {
+                    if let Some(intents) = self.workspace_key(key) {
+                        return intents;
+                    }
+                }
                 WidgetKind::Other => {}
             },
         }
@@ -699,28 +796,6 @@ impl App {
             _ => self.dirty = false,
         }
         Vec::new()
-    }
-
-    fn totals(&self) -> StatusTotals {
-        let mut t = StatusTotals {
-            pending_permissions: self.permissions.len(),
-            ..StatusTotals::default()
-        };
-        for a in self.agents.values() {
-            t.tokens_in += a.tokens_in;
-            t.tokens_out += a.tokens_out;
-            t.cost_usd += a.cost_usd;
-            if !a.id.is_orchestrator() && !a.archived {
-                t.agents += 1;
-                if matches!(
-                    a.state,
-                    AgentState::Running | AgentState::Waiting | AgentState::AwaitingPermission
-                ) {
-                    t.running += 1;
-                }
-            }
-        }
-        t
     }
 
     fn orchestrator_busy(&self) -> bool {
@@ -743,10 +818,8 @@ impl App {
         .areas(area);
         let body = self.render_tab_strip(body, frame.buffer_mut());
         let overlay = self.help || self.permission_overlay();
-        let theme = &self.theme;
+        let theme = &self.theme.clone();
         let busy = self.orchestrator_busy();
-        let rows = visible_agents(&self.agents);
-        let no_table = AgentTableState::default();
         self.lay.body = body;
         let mut solved = solve(self.ws.active_spec(), body);
         self.lay.splits = std::mem::take(&mut solved.splits);
@@ -761,6 +834,8 @@ impl App {
         }
         let buf = frame.buffer_mut();
         let mut cursor: Option<Position> = None;
+        let mut transcript_panels = Vec::new();
+        let mut ws_panels = Vec::new();
         self.panel_rects.clear();
         for strip in &solved.strips {
             let mut spans = Vec::with_capacity(strip.labels.len() * 2);
@@ -804,55 +879,67 @@ impl App {
             self.panel_rects.push((panel.id.clone(), placed.rect));
             match WidgetKind::of(&panel.widget) {
                 WidgetKind::OrchestratorChat => {
-                    self.chat.prepare(
-                        inner
-                            .inner(crate::ui::widgets::orchestrator_chat::PAD)
-                            .width,
-                        inner.height.saturating_sub(INPUT_ROWS),
-                        theme,
-                    );
+                    let working = self.working_for(&AgentId::orchestrator(), &self.chat.view);
+                    self.chat.prepare(inner, working.is_some(), theme);
                     let pos = OrchestratorChatView {
                         state: &self.chat,
                         theme,
                         focused,
                         busy,
+                        working,
                     }
                     .render(inner, buf);
                     if focused {
                         cursor = pos;
                     }
                 }
-                WidgetKind::AgentTable => AgentTableView {
-                    rows: &rows,
-                    state: self.ws.table(&panel.id).unwrap_or(&no_table),
-                    last_activity: &self.last_activity,
-                    now: self.now,
-                    theme,
-                    focused,
+                WidgetKind::AgentTable => {
+                    let pos = table_glue::render_table(
+                        self.ws.table(&panel.id),
+                        &self.agents,
+                        &self.last_activity,
+                        self.now,
+                        theme,
+                        focused,
+                        inner,
+                        buf,
+                    );
+                    if focused && pos.is_some() {
+                        cursor = pos;
+                    }
                 }
-                .render(inner, buf),
                 WidgetKind::ActivityFeed => {
-                    self.activity.set_page(inner.height);
-                    ActivityFeedView {
+                    let area = inner.inner(ratatui::layout::Margin::new(1, 0));
+                    self.activity
+                        .set_page(ActivityFeedView::lines_height(&self.activity, area));
+                    let pos = ActivityFeedView {
                         state: &self.activity,
                         theme,
+                        focused,
                     }
-                    .render(inner.inner(ratatui::layout::Margin::new(1, 0)), buf);
+                    .render(area, buf);
+                    if focused && pos.is_some() {
+                        cursor = pos;
+                    }
                 }
-                WidgetKind::Other => {
-                    let text = truncate(
-                        &format!("'{}' is not available yet", panel.widget),
-                        usize::from(inner.width.saturating_sub(1)),
-                    );
-                    buf.set_stringn(
-                        inner.x + 1,
-                        inner.y,
-                        text,
-                        usize::from(inner.width),
-                        theme.dim,
-                    );
+                WidgetKind::Files => {
+                    let pos = self.render_files_panel(panel, inner, focused, buf);
+                    if focused && pos.is_some() {
+                        cursor = pos;
+                    }
+                }
+                WidgetKind::Workspace => ws_panels.push((panel.clone(), inner, focused)),
+                WidgetKind::Other => self.render_other_panel(panel, inner, focused, buf),
+                WidgetKind::AgentTranscript => {
+                    transcript_panels.push((panel.id.clone(), inner, focused));
                 }
             }
+        }
+        if let Some(pos) = self.render_transcript_panels(&transcript_panels, buf) {
+            cursor = Some(pos);
+        }
+        if let Some(pos) = self.render_workspace_panels(&ws_panels, buf) {
+            cursor = Some(pos);
         }
         let command_focused = matches!(self.focus, Focus::CommandBar { .. });
         let pos = CommandBarView {
@@ -864,13 +951,17 @@ impl App {
         if command_focused {
             cursor = pos;
         }
-        StatusBarView {
-            totals: &self.totals(),
-            cwd: &self.cwd_display,
-            bypass: self.bypass,
-            theme,
+        self.render_status(status_row, buf);
+        if let Some(pos) = self.render_slash(area, command_row, buf) {
+            cursor = Some(pos);
         }
-        .render(status_row, buf);
+        if self.transcript_overlay_open() {
+            cursor = self.render_transcript_overlay(body, buf);
+        }
+        if self.history_open() {
+            let screen = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
+            cursor = self.render_history(screen, buf);
+        }
         self.render_toasts(body, buf);
         let perm_cursor = self.render_permissions(area, buf);
         let overlay_cursor = self.render_layout_overlay(area, buf);
@@ -879,6 +970,9 @@ impl App {
         }
         if self.help {
             HelpView { theme }.render(area, buf);
+        }
+        if let Some(pos) = self.render_theme_overlay(area, buf) {
+            cursor = Some(pos);
         }
         if let Some(pos) = cursor
             .filter(|_| !overlay)

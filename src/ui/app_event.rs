@@ -32,4 +32,18 @@ pub(crate) enum AppEvent {
         /// The engine's error text.
         error: String,
     },
+    /// A chat-side engine command (slash command, interrupt, history append) finished
+    /// (posted by the task in `slash_glue::execute` that ran it).
+    Slash(crate::ui::app::slash_glue::SlashEvent),
+    /// A `Command` panel's run started or finished, or its file watch failed (posted by the
+    /// panel's task in `ui::sources::command`).
+    Command(Box<crate::ui::sources::command::CommandEvent>),
+    /// A file panel's worker reported: a directory listing, git status, a file window,
+    /// new log lines, a notebook load or save (posted by `ui::sources::files` workers).
+    Files(Box<crate::ui::sources::files::FilesEvent>),
+    /// A History transcript preview was read (posted by the blocking task that read it).
+    Panels(crate::ui::app::table_glue::PanelEvent),
+    /// A Terminal, SystemUsage, DiffViewer or FileEditor source reported (posted by the
+    /// threads and tasks in `ui::sources::{pty, sysinfo, git, editor_io}`).
+    Workspace(Box<crate::ui::sources::workspace_io::WorkspaceEvent>),
 }

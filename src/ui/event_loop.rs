@@ -66,6 +66,9 @@ where
                     if app.take_bell() {
                         crate::ui::app::permissions_glue::ring_bell();
                     }
+                    for (kind, text) in app.take_notifications() {
+                        crate::ui::notify::notify(kind, &text);
+                    }
                     last_draw = Some(now);
                     pending_draw = false;
                 }
@@ -159,6 +162,10 @@ fn dispatch(app: &mut App, engine: &EngineHandle, posts: &UnboundedSender<AppEve
     for intent in app.handle(ev) {
         execute(engine, posts, intent);
     }
+    // Command panels follow the layout (start when shown, killed when gone).
+    app.sync_command_sources();
+    app.sync_file_sources();
+    app.sync_workspace_widgets();
 }
 
 /// Post an intent to the engine from a task; failures come back as `CommandFailed`.
@@ -168,6 +175,9 @@ fn execute(engine: &EngineHandle, posts: &UnboundedSender<AppEvent>, intent: Int
     match intent {
         Intent::Quit => {}
         Intent::Permissions(p) => crate::ui::app::permissions_glue::execute(engine, posts, p),
+        Intent::Slash(s) => crate::ui::app::slash_glue::execute(engine, posts, s),
+        Intent::Transcript(t) => crate::ui::app::transcript_glue::execute(engine, posts, t),
+        Intent::Panels(p) => crate::ui::app::table_glue::execute(engine, posts, p),
         Intent::UiReply { call_id, result } => engine.ui_reply(call_id, result),
         Intent::Send { agent, text } => {
             tokio::spawn(async move {

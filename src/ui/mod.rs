@@ -1,10 +1,24 @@
 //! The terminal UI: event loop, app state, widgets, rendering.
 
+pub(crate) mod action;
 pub(crate) mod app;
 pub(crate) mod app_event;
+#[doc(hidden)]
+pub mod bench;
+#[doc(hidden)]
+pub mod bench_files;
+#[doc(hidden)]
+pub mod bench_history;
+#[doc(hidden)]
+pub mod bench_transcript;
 pub(crate) mod event_loop;
+pub(crate) mod fuzzy;
+pub(crate) mod keymap;
 pub(crate) mod layout;
+pub(crate) mod notify;
 pub(crate) mod render;
+pub(crate) mod slash;
+pub(crate) mod sources;
 pub(crate) mod terminal;
 pub(crate) mod widgets;
 
@@ -37,12 +51,16 @@ pub struct UiBoot {
     pub bypass: bool,
     /// The config dir (named layouts); the workspace is saved under `cwd`.
     pub global: crate::store::GlobalPaths,
+    /// The activity feed of earlier runs (`activity.jsonl`), oldest first.
+    pub activity: Vec<crate::store::activity::ActivityRecord>,
 }
 
 /// Orchestrator tools the UI implements (layouts, themes, config…), answered in
 /// `App::ui_call`. Each issue that adds UI tools registers them here.
 pub fn tools() -> Vec<crate::core::tool::ToolDef> {
-    layout::tools::defs()
+    let mut defs = layout::tools::defs();
+    defs.extend(app::theme_glue::tool_defs());
+    defs
 }
 
 /// Run the full-screen TUI until the user quits (or SIGTERM/SIGHUP arrives), then shut the
@@ -57,8 +75,10 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
         cwd,
         bypass,
         global,
+        activity,
     } = boot;
     let home = std::env::var_os("HOME").map(PathBuf::from);
+    let theme_global = global.clone();
     let mut app = App::new(AppInit {
         agents,
         workspace,
@@ -72,7 +92,14 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
         project: crate::store::ProjectPaths::new(&cwd),
         global,
     });
+    app::theme_glue::boot(&mut app, &theme_global);
+    app.set_chat_history(app::slash_glue::load_chat_history(&cwd));
+    let activity_log = app::table_glue::start_activity_log(&mut app, &cwd, activity);
     let (post_tx, posts) = mpsc::unbounded_channel();
+    app::slash_glue::boot(&engine, &post_tx);
+    app.set_command_runner(post_tx.clone(), cwd.clone());
+    app.set_files_runner(post_tx.clone(), cwd.clone());
+    app.set_workspace_runner(post_tx.clone(), cwd.clone(), Some(engine.clone()));
     let signals = spawn_signal_task(post_tx.clone());
     let result = async {
         let mut guard =
@@ -89,6 +116,10 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
     // The guard is gone here: the terminal is back before children are stopped.
     if let Some(task) = signals {
         task.abort();
+    }
+    drop(app);
+    if let Some(log) = activity_log {
+        log.close();
     }
     engine.shutdown().await;
     result

@@ -1,8 +1,11 @@
-//! TerminalGuard: raw mode, alternate screen, mouse, bracketed paste — and their undoing on
-//! every exit path (drop, error, panic via a hook that restores before the report).
+//! TerminalGuard: raw mode, alternate screen, mouse, bracketed paste, focus reports, kitty key
+//! disambiguation — and their undoing on every exit path (drop, error, panic via a hook that
+//! restores before the report).
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
+    PushKeyboardEnhancementFlags,
 };
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute, terminal};
@@ -47,8 +50,17 @@ impl TerminalGuard {
                 EnterAlternateScreen,
                 EnableMouseCapture,
                 EnableBracketedPaste,
+                // Focus reports let a hidden-terminal bell fire only when useful.
+                EnableFocusChange,
                 cursor::Hide
             )?;
+            // Pushed unconditionally (no support query: it can stall startup for seconds on
+            // terminals that never answer); terminals without the kitty protocol ignore it.
+            // It is what lets Shift-Enter differ from Enter.
+            let _ = execute!(
+                stdout(),
+                PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+            );
             Terminal::new(CrosstermBackend::new(stdout()))
         })();
         match setup {
@@ -78,6 +90,8 @@ impl Drop for TerminalGuard {
 /// earlier one failed, because a half-restored terminal is the worst outcome.
 pub(crate) fn restore() {
     let mut out = stdout();
+    let _ = execute!(out, PopKeyboardEnhancementFlags);
+    let _ = execute!(out, DisableFocusChange);
     let _ = execute!(out, DisableBracketedPaste);
     let _ = execute!(out, DisableMouseCapture);
     let _ = execute!(out, LeaveAlternateScreen);

@@ -278,11 +278,13 @@ fn tab_cycles_panels_and_slash_opens_the_command_bar() {
     assert_eq!(app.focus(), &Focus::Panel("orch".into()));
     app.handle(key(KeyCode::Tab));
     assert_eq!(app.focus(), &Focus::Panel("agents".into()));
+    // `/` filters the agent table; on the feed it opens the command bar.
+    app.handle(key(KeyCode::Tab));
     app.handle(key(KeyCode::Char('/')));
     assert_eq!(
         app.focus(),
         &Focus::CommandBar {
-            back: "agents".into()
+            back: "feed".into()
         }
     );
     for c in "hello".chars() {
@@ -296,10 +298,10 @@ fn tab_cycles_panels_and_slash_opens_the_command_bar() {
             text: "hello".into()
         }]
     );
-    assert_eq!(app.focus(), &Focus::Panel("agents".into()));
-    app.handle(key(KeyCode::BackTab));
-    app.handle(key(KeyCode::BackTab));
     assert_eq!(app.focus(), &Focus::Panel("feed".into()));
+    app.handle(key(KeyCode::BackTab));
+    app.handle(key(KeyCode::BackTab));
+    assert_eq!(app.focus(), &Focus::Panel("orch".into()));
 }
 
 #[test]

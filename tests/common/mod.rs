@@ -35,6 +35,8 @@ pub struct Options {
     pub permission_timeout: Option<Duration>,
     /// The user-level grants file.
     pub user_grants: Option<PathBuf>,
+    /// Config defaults for new children.
+    pub agent_defaults: engine::AgentDefaults,
 }
 
 pub fn fake_command(
@@ -91,6 +93,7 @@ impl Harness {
                     .permission_timeout
                     .unwrap_or(engine::PERMISSION_TIMEOUT),
                 user_grants: opts.user_grants,
+                agent_defaults: opts.agent_defaults,
             },
             opts.records,
             tx,

@@ -323,6 +323,78 @@ pub fn resize_target(spec: &LayoutSpec, id: &str, dir: Direction) -> Option<(Nod
     None
 }
 
+/// A split whose percentage sizes `repair_percentages` changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SizeRepair {
+    /// `layout.children[1].children` (the sibling list).
+    pub path: String,
+    /// What the percentages added up to.
+    pub was: u32,
+    /// What they add up to now.
+    pub now: u32,
+}
+
+fn loose_percent(size: Option<&str>) -> Option<u32> {
+    size?
+        .trim()
+        .strip_suffix('%')?
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|p| *p > 0)
+}
+
+/// Repair sibling percentages that cannot be meant as written (a hand-edited or older
+/// workspace): siblings that are all percentages but do not add up to 100 are scaled to 100;
+/// percentages over 100 next to unsized or fixed siblings are scaled down so those keep an
+/// equal share. Anything else (unparsable sizes, tabs) is left for validation to report.
+pub fn repair_percentages(spec: &mut LayoutSpec) -> Vec<SizeRepair> {
+    fn walk(n: &mut Node, path: &mut NodePath, out: &mut Vec<SizeRepair>) {
+        let Node::Split(s) = n else {
+            return;
+        };
+        let pct: Vec<Option<u32>> = s.children.iter().map(|c| loose_percent(c.size())).collect();
+        let given: Vec<u32> = pct.iter().flatten().copied().collect();
+        let sum: u32 = given.iter().sum();
+        let all = given.len() == s.children.len();
+        let target = if all {
+            100
+        } else {
+            (100 * given.len() / s.children.len()).max(given.len()) as u32
+        };
+        if !given.is_empty() && ((all && sum != 100) || (!all && sum > 100)) {
+            let shares = normalise_percent(&given);
+            let mut scaled = shares
+                .iter()
+                .map(|&p| (u32::from(p) * target / 100).max(1))
+                .collect::<Vec<u32>>()
+                .into_iter();
+            let mut now = 0;
+            for (c, p) in s.children.iter_mut().zip(&pct) {
+                if p.is_some()
+                    && let Some(v) = scaled.next()
+                {
+                    now += v;
+                    c.set_size(Some(format!("{v}%")));
+                }
+            }
+            out.push(SizeRepair {
+                path: format!("{}.children", path_text(path)),
+                was: sum,
+                now,
+            });
+        }
+        for (i, c) in s.children.iter_mut().enumerate() {
+            path.push(i);
+            walk(c, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&mut spec.layout, &mut Vec::new(), &mut out);
+    out
+}
+
 /// `layout.children[1].children[0]` for a node path.
 pub fn path_text(path: &[usize]) -> String {
     let mut s = "layout".to_owned();
@@ -521,5 +593,54 @@ mod tests {
             Some((vec![], 1))
         );
         assert_eq!(resize_target(&d, "orch", Direction::Vertical), None);
+    }
+
+    #[test]
+    fn percentages_that_do_not_add_up_are_repaired() {
+        let mut spec = parse_spec(&json!({"layout": {"type": "horizontal", "children": [
+            {"id": "a", "widget": "AgentTable", "size": "30%"},
+            {"type": "vertical", "size": "30%", "children": [
+                {"id": "b", "widget": "AgentTable", "size": "80%"},
+                {"id": "c", "widget": "AgentTable", "size": "10"},
+                {"id": "d", "widget": "AgentTable"}]}]}}))
+        .unwrap();
+        // The inner 80% next to a fixed and an unsized sibling means what it says: untouched.
+        let r = repair_percentages(&mut spec);
+        assert_eq!(
+            r,
+            vec![SizeRepair {
+                path: "layout.children".into(),
+                was: 60,
+                now: 100
+            }]
+        );
+        let Node::Split(s) = &spec.layout else {
+            panic!()
+        };
+        assert_eq!(s.children[0].size(), Some("50%"));
+        assert_eq!(s.children[1].size(), Some("50%"));
+
+        // Over 100% with an unsized sibling: the percentages shrink to leave it a share.
+        let mut spec = LayoutSpec {
+            version: 1,
+            layout: Node::Split(Split {
+                direction: Direction::Vertical,
+                size: None,
+                children: vec![
+                    Node::Panel(Panel::new("a", "AgentTable", "A", Some("90%"))),
+                    Node::Panel(Panel::new("b", "AgentTable", "B", Some("150%"))),
+                    Node::Panel(Panel::new("c", "AgentTable", "C", None)),
+                ],
+            }),
+            focus: None,
+        };
+        let r = repair_percentages(&mut spec);
+        assert_eq!(r[0].was, 240);
+        assert!(r[0].now <= 66, "{r:?}");
+        validate_spec(&spec).unwrap();
+        // Already consistent: nothing to do.
+        let mut dash = LayoutSpec::dashboard();
+        assert!(repair_percentages(&mut dash).is_empty());
+        assert_eq!(dash, LayoutSpec::dashboard());
     }
 }

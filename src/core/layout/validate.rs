@@ -235,6 +235,20 @@ fn parse_spec_at(v: &Value, prefix: &str) -> Result<LayoutSpec, LayoutErrors> {
 
 /// Parse and validate `workspace.json` content.
 pub fn parse_workspace(v: &Value) -> Result<Workspace, LayoutErrors> {
+    parse_workspace_inner(v, false).map(|(ws, _)| ws)
+}
+
+/// Parse `workspace.json` content, first repairing sibling percentages that do not add up
+/// (`ops::repair_percentages`); returns one line per repair
+/// (`tabs[0].layout.layout.children: sizes added up to 120%, scaled to 100%`).
+pub fn parse_workspace_repairing(v: &Value) -> Result<(Workspace, Vec<String>), LayoutErrors> {
+    parse_workspace_inner(v, true)
+}
+
+fn parse_workspace_inner(
+    v: &Value,
+    repair: bool,
+) -> Result<(Workspace, Vec<String>), LayoutErrors> {
     let mut e = Errs(Vec::new());
     let Some(obj) = v.as_object() else {
         return Err(LayoutErrors::one("", "a workspace must be an object"));
@@ -270,10 +284,21 @@ pub fn parse_workspace(v: &Value) -> Result<Workspace, LayoutErrors> {
     if !e.0.is_empty() {
         return Err(LayoutErrors(e.0));
     }
-    let ws: Workspace =
+    let mut ws: Workspace =
         serde_json::from_value(v.clone()).map_err(|err| LayoutErrors::one("", err.to_string()))?;
+    let mut repairs = Vec::new();
+    if repair {
+        for (i, t) in ws.tabs.iter_mut().enumerate() {
+            for r in super::ops::repair_percentages(&mut t.layout) {
+                repairs.push(format!(
+                    "tabs[{i}].layout.{}: sizes added up to {}%, scaled to {}%",
+                    r.path, r.was, r.now
+                ));
+            }
+        }
+    }
     validate_workspace(&ws)?;
-    Ok(ws)
+    Ok((ws, repairs))
 }
 
 // ---------------------------------------------------------------- semantic checks
@@ -626,16 +651,16 @@ mod tests {
                 "layout.props.x: AgentTable takes no props",
             ),
             (
-                json!({"layout": {"id": "a", "widget": "FileTree"}}),
-                "layout.props: FileTree needs the prop \"path\" (string)",
+                json!({"layout": {"id": "a", "widget": "LogTail"}}),
+                "layout.props: LogTail needs the prop \"path\" (string)",
             ),
             (
                 json!({"layout": {"id": "a", "widget": "FileTree", "props": {"path": 3}}}),
                 "layout.props.path: must be a string",
             ),
             (
-                json!({"layout": {"id": "a", "widget": "LogTail", "props": {"file_path": "x", "tail_lines": "9"}}}),
-                "layout.props.tail_lines: must be an integer",
+                json!({"layout": {"id": "a", "widget": "LogTail", "props": {"path": "x", "lines": "9"}}}),
+                "layout.props.lines: must be an integer",
             ),
             (
                 json!({"layout": {"id": "a", "widget": "FileTree", "props": {"path": "s", "depth": 2}}}),

@@ -272,6 +272,13 @@ impl Manager {
         if &agent != id {
             return;
         }
+        if let PendingControl::Mode(m) = &what {
+            self.emit(EngineEvent::PermissionModeChanged {
+                agent_id: id.clone(),
+                mode: *m,
+                result: result.as_ref().map(|_| ()).map_err(Clone::clone),
+            });
+        }
         let (level, text) = match (&what, result) {
             (PendingControl::Mode(m), Ok(_)) => (
                 NoticeLevel::Info,

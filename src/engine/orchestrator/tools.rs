@@ -141,6 +141,16 @@ pub fn tools() -> Vec<ToolDef> {
                 "additionalProperties": false
             }),
         ),
+        def(
+            "change_cwd",
+            "Switch patchfeld to another project directory. Refused while any child agent is live (the error names them). On success you get the reply, then this orchestrator session stops and the new project's own orchestrator session starts there (its most recent one is resumed); the UI loads that project's workspace, agents and theme.",
+            json!({
+                "type": "object",
+                "properties": {"path": {"type": "string", "description": "Directory: absolute, ~/…, or relative to the current project."}},
+                "required": ["path"],
+                "additionalProperties": false
+            }),
+        ),
     ]
 }
 
@@ -231,6 +241,7 @@ pub(crate) fn call(m: &mut Manager, call: ToolCall, tool: &str, args: Value) {
             _ => Err("agent, request_id and response are required".into()),
         },
         "wait_for_agents" => return wait(m, call, &args),
+        "change_cwd" => return m.change_cwd_tool(&call, s(&args, "path")),
         other => {
             let names: Vec<String> = tools().into_iter().map(|t| t.name).collect();
             if m.ui_call(call.clone(), other, args) {

@@ -1,12 +1,12 @@
-//! The App's layout side: tab keys, spatial focus and resize keys, zoom, mouse (tab strip,
-//! splitter drags), the new-tab and layout-switcher overlays, the app tab strip, and the
-//! orchestrator's layout/tab tool calls.
+//! The App's layout side: tab keys, spatial focus and resize keys, zoom, mouse (tab strip
+//! clicks and drags, splitter drags and hover), the new-tab and layout-switcher overlays, the
+//! app tab strip, and the orchestrator's layout/tab tool calls.
 
 use super::{App, Focus, Intent};
 use crate::core::layout::ops::{move_splitter, resize_target};
 use crate::core::layout::{Direction, LayoutSpec};
 use crate::core::transcript::NoticeLevel;
-use crate::store::layouts::{DEFAULT_LAYOUT, list_layouts, load_layout, save_layout};
+use crate::store::layouts::{DEFAULT_LAYOUT, list_layout_entries, load_any, save_layout};
 use crate::ui::layout::focus::{Dir, neighbour};
 use crate::ui::layout::solve::{SplitInfo, solve};
 use crate::ui::layout::tools;
@@ -15,8 +15,12 @@ use crate::ui::widgets::input::{InputOutcome, InputState, InputView};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
+use switcher::SwitcherState;
+
+mod commands;
+mod switcher;
 
 /// Label of the new-tab picker's first choice (no named layout).
 const BLANK: &str = "(blank: chat or activity feed)";
@@ -32,13 +36,8 @@ pub(crate) enum LayoutOverlay {
         /// `BLANK` then the saved layout names.
         options: Vec<String>,
     },
-    /// ctrl-l: pick a saved layout (filter by typing).
-    Switcher {
-        filter: InputState,
-        /// Index into the filtered names.
-        selected: usize,
-        names: Vec<String>,
-    },
+    /// ctrl-l: pick a named layout (fuzzy filter, live preview).
+    Switcher(SwitcherState),
 }
 
 /// A splitter being dragged.
@@ -65,19 +64,12 @@ pub(crate) struct LayoutUi {
     pub zoom: bool,
     /// The panels' area in the last frame (keyboard resizing solves against it).
     pub body: Rect,
-}
-
-/// Subsequence match, case-insensitive (the switcher's filter).
-fn fuzzy(hay: &str, needle: &str) -> bool {
-    let mut h = hay.chars().flat_map(char::to_lowercase);
-    needle
-        .chars()
-        .flat_map(char::to_lowercase)
-        .all(|c| h.any(|x| x == c))
-}
-
-fn filtered<'a>(names: &'a [String], filter: &str) -> Vec<&'a String> {
-    names.iter().filter(|n| fuzzy(n, filter)).collect()
+    /// The splitter under the mouse: (split path, boundary).
+    hover: Option<(Vec<usize>, usize)>,
+    /// The app tab being dragged along the strip.
+    tab_drag: Option<String>,
+    /// Runs the Command panels (absent without a runtime, e.g. in most tests).
+    pub commands: Option<crate::ui::sources::command::CommandRunner>,
 }
 
 impl App {
@@ -147,6 +139,9 @@ impl App {
 
     fn close_active_tab(&mut self) {
         let id = self.ws.active_id().to_owned();
+        if !self.confirm_drop_unsaved(&id) {
+            return;
+        }
         match self.ws.close_tab(&id) {
             Ok((_, w)) => {
                 self.warn(w);
@@ -161,18 +156,14 @@ impl App {
     }
 
     fn saved_names(&self) -> Vec<String> {
-        self.ws
-            .store()
-            .map(|s| list_layouts(&s.global))
-            .unwrap_or_default()
+        list_layout_entries(self.ws.store().map(|s| &s.global))
+            .into_iter()
+            .map(|e| e.name)
+            .collect()
     }
 
     fn load_named(&self, name: &str) -> Result<LayoutSpec, String> {
-        match self.ws.store() {
-            Some(s) => load_layout(&s.global, name).map_err(|e| e.to_string()),
-            None if name == DEFAULT_LAYOUT => Ok(LayoutSpec::dashboard()),
-            None => Err(format!("Layout not found: {name}")),
-        }
+        load_any(self.ws.store().map(|s| &s.global), name).map_err(|e| e.to_string())
     }
 
     fn move_focus(&mut self, dir: Dir) {
@@ -276,11 +267,11 @@ impl App {
             }
             (KeyCode::Char('w'), _) if ctrl => self.close_active_tab(),
             (KeyCode::Char('l'), _) if ctrl => {
-                self.lay.overlay = Some(LayoutOverlay::Switcher {
-                    filter: InputState::default(),
-                    selected: 0,
-                    names: self.saved_names(),
-                });
+                let current = self.ws.layout_name(self.ws.active_id()).map(str::to_owned);
+                self.lay.overlay = Some(LayoutOverlay::Switcher(SwitcherState::open(
+                    self.ws.store().map(|s| &s.global),
+                    current.as_deref(),
+                )));
             }
             (KeyCode::Char('r') | KeyCode::Char('R'), _) if ctrl && shift => self.reset_tab(),
             (KeyCode::Char('z'), _) if alt => self.lay.zoom = !self.lay.zoom,
@@ -292,6 +283,7 @@ impl App {
                     self.switch_to(&id);
                 }
             }
+            _ if self.command_key(key) => {}
             _ => return None,
         }
         self.dirty = true;
@@ -299,7 +291,6 @@ impl App {
     }
 
     fn overlay_key(&mut self, key: KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let Some(mut ov) = self.lay.overlay.take() else {
             return;
         };
@@ -338,50 +329,7 @@ impl App {
                     InputOutcome::Edited | InputOutcome::Ignored => true,
                 },
             },
-            LayoutOverlay::Switcher {
-                filter,
-                selected,
-                names,
-            } => {
-                let picked = filtered(names, filter.text())
-                    .get(*selected)
-                    .map(|s| (*s).clone());
-                match key.code {
-                    KeyCode::Up => {
-                        *selected = selected.saturating_sub(1);
-                        true
-                    }
-                    KeyCode::Down => {
-                        let n = filtered(names, filter.text()).len();
-                        *selected = (*selected + 1).min(n.saturating_sub(1));
-                        true
-                    }
-                    KeyCode::Enter => {
-                        if let Some(n) = picked {
-                            self.apply_named(&n);
-                        }
-                        false
-                    }
-                    KeyCode::Char('t') if ctrl => {
-                        if let Some(n) = picked
-                            && let Ok(spec) = self.load_named(&n)
-                        {
-                            self.new_tab(&n, Some((n.clone(), spec)));
-                        }
-                        false
-                    }
-                    KeyCode::Char('s') if ctrl => {
-                        let name = filter.text().trim().to_owned();
-                        self.save_current_as(&name);
-                        false
-                    }
-                    _ => {
-                        filter.handle_key(key);
-                        *selected = 0;
-                        true
-                    }
-                }
-            }
+            LayoutOverlay::Switcher(sw) => self.switcher_key(sw, key),
         };
         if keep {
             self.lay.overlay = Some(ov);
@@ -405,20 +353,6 @@ impl App {
         }
     }
 
-    fn apply_named(&mut self, name: &str) {
-        match self.load_named(name) {
-            Ok(spec) => {
-                let id = self.ws.active_id().to_owned();
-                let r = self.ws.set_layout(None, spec);
-                if r.is_ok() {
-                    self.ws.set_layout_name(&id, name);
-                }
-                self.after_apply(r);
-            }
-            Err(e) => self.app_notice(NoticeLevel::Error, e),
-        }
-    }
-
     fn save_current_as(&mut self, name: &str) {
         let Some(store) = self.ws.store() else {
             self.app_notice(
@@ -438,30 +372,48 @@ impl App {
         }
     }
 
-    /// Mouse on the tab strip or a splitter. True when consumed.
+    /// The app tab under `pos` on the strip.
+    fn strip_tab_at(&self, pos: Position) -> Option<String> {
+        self.lay
+            .strip
+            .iter()
+            .find(|(_, r)| r.contains(pos))
+            .map(|(id, _)| id.clone())
+    }
+
+    /// The splitter under `pos`, innermost split first (nested splitters lie inside outer
+    /// children).
+    fn splitter_at(&self, pos: Position) -> Option<(SplitInfo, usize)> {
+        self.lay
+            .splits
+            .iter()
+            .rev()
+            .find_map(|s| s.splitter_at(pos).map(|b| (s.clone(), b)))
+    }
+
+    /// Mouse on the tab strip, a splitter, or the wheel over a Command panel. True when
+    /// consumed.
     pub(super) fn layout_mouse(&mut self, m: MouseEvent) -> bool {
         let pos = Position::new(m.column, m.row);
         match m.kind {
+            MouseEventKind::Moved => {
+                // Redraw only when the highlighted splitter changes.
+                let hover = self.splitter_at(pos).map(|(s, b)| (s.path.clone(), b));
+                if hover != self.lay.hover {
+                    self.lay.hover = hover;
+                    self.dirty = true;
+                }
+                // Not consumed: widgets may track the pointer too.
+                false
+            }
             MouseEventKind::Down(MouseButton::Left) => {
-                if let Some(id) = self
-                    .lay
-                    .strip
-                    .iter()
-                    .find(|(_, r)| r.contains(pos))
-                    .map(|(id, _)| id.clone())
-                {
+                if let Some(id) = self.strip_tab_at(pos) {
                     self.switch_to(&id);
+                    self.lay.tab_drag = Some(id);
                     self.dirty = true;
                     return true;
                 }
-                // Innermost split first: nested splitters lie inside outer children.
-                let hit = self
-                    .lay
-                    .splits
-                    .iter()
-                    .rev()
-                    .find_map(|s| s.splitter_at(pos).map(|b| (s.clone(), b)));
-                if let Some((split, boundary)) = hit {
+                if let Some((split, boundary)) = self.splitter_at(pos) {
                     self.lay.drag = Some(Drag {
                         tab: self.ws.active_id().to_owned(),
                         base: self.ws.active_spec().clone(),
@@ -475,6 +427,10 @@ impl App {
                 false
             }
             MouseEventKind::Drag(MouseButton::Left) => {
+                if let Some(dragged) = self.lay.tab_drag.clone() {
+                    self.drag_tab_over(&dragged, pos);
+                    return true;
+                }
                 let Some(d) = &mut self.lay.drag else {
                     return false;
                 };
@@ -497,6 +453,9 @@ impl App {
                 true
             }
             MouseEventKind::Up(MouseButton::Left) => {
+                if self.lay.tab_drag.take().is_some() {
+                    return true;
+                }
                 let Some(d) = self.lay.drag.take() else {
                     return false;
                 };
@@ -504,10 +463,35 @@ impl App {
                     let w = self.ws.persist();
                     self.warn(w);
                 }
+                self.dirty = true;
                 true
             }
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => self.command_wheel(m),
             _ => false,
         }
+    }
+
+    /// A tab dragged over another tab's label takes its place (saved at once: a swap
+    /// happens only when the pointer crosses into another label).
+    fn drag_tab_over(&mut self, dragged: &str, pos: Position) {
+        let Some(target) = self.strip_tab_at(pos).filter(|t| t != dragged) else {
+            return;
+        };
+        let mut ids: Vec<String> = self.ws.tabs().iter().map(|t| t.id.clone()).collect();
+        let (Some(from), Some(to)) = (
+            ids.iter().position(|i| i == dragged),
+            ids.iter().position(|i| *i == target),
+        ) else {
+            return;
+        };
+        let id = ids.remove(from);
+        ids.insert(to, id);
+        match self.ws.reorder(&ids) {
+            Ok(w) => self.warn(w),
+            Err(e) => self.app_notice(NoticeLevel::Error, format!("reorder failed: {e}")),
+        }
+        self.relayout_strip();
+        self.dirty = true;
     }
 
     /// An orchestrator tool call, if it is a layout/tab tool.
@@ -534,6 +518,40 @@ impl App {
         }])
     }
 
+    /// Where each tab's label goes on a strip in `row` (label, hit box); the strip itself is
+    /// drawn only with more than one tab.
+    fn strip_layout(&self, row: Rect) -> Vec<(String, String, Rect)> {
+        let mut out = Vec::new();
+        let mut x = row.x;
+        let n = self.ws.tabs().len();
+        for (i, t) in self.ws.tabs().iter().enumerate() {
+            let label = format!(" {}:{} ", i + 1, t.title);
+            let w = (unicode_width::UnicodeWidthStr::width(label.as_str()) as u16)
+                .min(row.right().saturating_sub(x));
+            if w == 0 {
+                break;
+            }
+            out.push((t.id.clone(), label, Rect::new(x, row.y, w, 1)));
+            x += w;
+            if x < row.right() && i + 1 < n {
+                x += 1; // the separator
+            }
+        }
+        out
+    }
+
+    /// Recompute the strip's hit boxes now (a drag reorders between frames).
+    fn relayout_strip(&mut self) {
+        if let Some((_, first)) = self.lay.strip.first() {
+            let row = Rect::new(first.x, first.y, self.lay.body.width, 1);
+            self.lay.strip = self
+                .strip_layout(row)
+                .into_iter()
+                .map(|(id, _, r)| (id, r))
+                .collect();
+        }
+    }
+
     /// Draw the app tab strip (only with more than one tab); returns the body below it.
     pub(super) fn render_tab_strip(&mut self, body: Rect, buf: &mut Buffer) -> Rect {
         self.lay.strip.clear();
@@ -541,29 +559,25 @@ impl App {
             return body;
         }
         let active = self.ws.active_id().to_owned();
-        let mut x = body.x;
-        buf.set_style(Rect { height: 1, ..body }, self.theme.status_bar);
-        for (i, t) in self.ws.tabs().iter().enumerate() {
-            let label = format!(" {}:{} ", i + 1, t.title);
-            let w = (unicode_width::UnicodeWidthStr::width(label.as_str()) as u16)
-                .min(body.right().saturating_sub(x));
-            if w == 0 {
-                break;
-            }
-            let style = if t.id == active {
+        let row = Rect { height: 1, ..body };
+        buf.set_style(row, self.theme.status_bar);
+        let dragging = self.lay.tab_drag.as_deref();
+        let labels = self.strip_layout(row);
+        let n = labels.len();
+        for (i, (id, label, r)) in labels.into_iter().enumerate() {
+            let mut style = if id == active {
                 self.theme.title_focused.patch(self.theme.selection)
             } else {
                 self.theme.status_bar
             };
-            buf.set_stringn(x, body.y, &label, usize::from(w), style);
-            self.lay
-                .strip
-                .push((t.id.clone(), Rect::new(x, body.y, w, 1)));
-            x += w;
-            if x < body.right() && i + 1 < self.ws.tabs().len() {
-                buf.set_stringn(x, body.y, "│", 1, self.theme.border);
-                x += 1;
+            if dragging == Some(id.as_str()) {
+                style = style.add_modifier(ratatui::style::Modifier::UNDERLINED);
             }
+            buf.set_stringn(r.x, r.y, &label, usize::from(r.width), style);
+            if r.right() < row.right() && i + 1 < n {
+                buf.set_stringn(r.right(), r.y, "│", 1, self.theme.border);
+            }
+            self.lay.strip.push((id, r));
         }
         Rect {
             y: body.y + 1,
@@ -572,12 +586,62 @@ impl App {
         }
     }
 
-    /// Draw the open layout overlay; returns where the cursor belongs.
+    /// Highlight the splitter under the mouse (or being dragged).
+    fn render_splitter_hover(&self, buf: &mut Buffer) {
+        let target = match &self.lay.drag {
+            Some(d) => Some((d.split.path.clone(), d.boundary)),
+            None => self.lay.hover.clone(),
+        };
+        let Some((path, b)) = target else {
+            return;
+        };
+        let Some(split) = self.lay.splits.iter().find(|s| s.path == path) else {
+            return;
+        };
+        let (Some(a), Some(c)) = (split.children.get(b), split.children.get(b + 1)) else {
+            return;
+        };
+        // A background too: the focused panel's border already has the accent colour.
+        let style = self.theme.accent.patch(self.theme.selection);
+        if split.horizontal {
+            for y in a.y.min(c.y)..a.bottom().max(c.bottom()) {
+                for x in [a.right().saturating_sub(1), c.x] {
+                    if let Some(cell) = buf.cell_mut(Position::new(x, y)) {
+                        cell.set_style(style);
+                    }
+                }
+            }
+        } else {
+            for x in a.x.min(c.x)..a.right().max(c.right()) {
+                for y in [a.bottom().saturating_sub(1), c.y] {
+                    if let Some(cell) = buf.cell_mut(Position::new(x, y)) {
+                        cell.set_style(style);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Draw the splitter hover and the open layout overlay; returns where the cursor belongs.
     pub(super) fn render_layout_overlay(&self, screen: Rect, buf: &mut Buffer) -> Option<Position> {
+        self.render_splitter_hover(buf);
+        if self.lay.zoom {
+            let tag = " zoomed · alt-z ";
+            let w = tag.chars().count() as u16;
+            let body = self.lay.body;
+            if body.width > w + 20 && body.height > 0 {
+                let x = body.right() - w - 2;
+                buf.set_stringn(x, body.y, tag, usize::from(w), self.theme.warning);
+            }
+        }
         let ov = self.lay.overlay.as_ref()?;
         let theme = &self.theme;
-        let width = screen.width.saturating_sub(4).min(72);
-        let height = screen.height.saturating_sub(2).min(16);
+        let (max_w, max_h) = match ov {
+            LayoutOverlay::NewTab { .. } => (72, 16),
+            LayoutOverlay::Switcher(_) => (110, 26),
+        };
+        let width = screen.width.saturating_sub(4).min(max_w);
+        let height = screen.height.saturating_sub(2).min(max_h);
         if width < 24 || height < 6 {
             return None;
         }
@@ -592,9 +656,9 @@ impl App {
             LayoutOverlay::NewTab { .. } => {
                 (" New tab ", " Enter create · ↑↓ layout · Esc cancel ")
             }
-            LayoutOverlay::Switcher { .. } => (
+            LayoutOverlay::Switcher(_) => (
                 " Layouts ",
-                " Enter apply · ^T new tab · ^S save current as typed name · Esc ",
+                " Enter apply · ^T new tab · ^S save current as typed name · ^D delete · Esc ",
             ),
         };
         let block = Block::bordered()
@@ -604,18 +668,18 @@ impl App {
             .title_bottom(Span::styled(hint, theme.dim));
         let inner = block.inner(area);
         block.render(area, buf);
-        let input_row = Rect { height: 1, ..inner };
-        let list = Rect {
-            y: inner.y + 2,
-            height: inner.height.saturating_sub(2),
-            ..inner
-        };
         match ov {
             LayoutOverlay::NewTab {
                 name,
                 choice,
                 options,
             } => {
+                let input_row = Rect { height: 1, ..inner };
+                let list = Rect {
+                    y: inner.y + 2,
+                    height: inner.height.saturating_sub(2),
+                    ..inner
+                };
                 let cursor = InputView {
                     state: name,
                     theme,
@@ -624,13 +688,13 @@ impl App {
                     focused: true,
                 }
                 .render(input_row, buf);
-                for (i, o) in options.iter().take(usize::from(list.height)).enumerate() {
-                    let style = if i == *choice {
-                        theme.selection
-                    } else {
-                        theme.text
-                    };
-                    let mark = if i == *choice { "▸ " } else { "  " };
+                // Keep the choice in view when the list is longer than the box.
+                let rows = usize::from(list.height);
+                let first = (*choice + 1).saturating_sub(rows);
+                for (i, o) in options.iter().skip(first).take(rows).enumerate() {
+                    let chosen = first + i == *choice;
+                    let style = if chosen { theme.selection } else { theme.text };
+                    let mark = if chosen { "▸ " } else { "  " };
                     buf.set_stringn(
                         list.x,
                         list.y + i as u16,
@@ -641,75 +705,7 @@ impl App {
                 }
                 cursor
             }
-            LayoutOverlay::Switcher {
-                filter,
-                selected,
-                names,
-            } => {
-                let cursor = InputView {
-                    state: filter,
-                    theme,
-                    placeholder: "filter, or a name to save as",
-                    prompt: "layout › ",
-                    focused: true,
-                }
-                .render(input_row, buf);
-                let shown = filtered(names, filter.text());
-                let left_w = (list.width / 3).max(12).min(list.width);
-                if shown.is_empty() {
-                    buf.set_stringn(
-                        list.x,
-                        list.y,
-                        "no saved layout matches",
-                        usize::from(list.width),
-                        theme.dim,
-                    );
-                }
-                for (i, n) in shown.iter().take(usize::from(list.height)).enumerate() {
-                    let style = if i == *selected {
-                        theme.selection
-                    } else {
-                        theme.text
-                    };
-                    let mark = if i == *selected { "▸ " } else { "  " };
-                    buf.set_stringn(
-                        list.x,
-                        list.y + i as u16,
-                        format!("{mark}{n}"),
-                        usize::from(left_w),
-                        style,
-                    );
-                }
-                // Live preview: the selected layout's outline, solved into a miniature.
-                if let Some(n) = shown.get(*selected)
-                    && let Ok(spec) = self.load_named(n)
-                {
-                    let px = list.x + left_w + 1;
-                    let pw = list.right().saturating_sub(px);
-                    let mini = Rect::new(px, list.y, pw, list.height.min(7));
-                    for placed in solve(&spec, mini).panels {
-                        let b = Block::bordered()
-                            .border_style(theme.border)
-                            .title(Span::styled(placed.panel.id.as_str(), theme.dim));
-                        b.render(placed.rect, buf);
-                    }
-                    let lines = tools::outline(&spec);
-                    let oy = mini.bottom();
-                    for (i, l) in lines
-                        .iter()
-                        .take(usize::from(list.bottom().saturating_sub(oy)))
-                        .enumerate()
-                    {
-                        buf.set_line(
-                            px,
-                            oy + i as u16,
-                            &Line::from(Span::styled(l.as_str(), theme.dim)),
-                            pw,
-                        );
-                    }
-                }
-                cursor
-            }
+            LayoutOverlay::Switcher(sw) => sw.render(inner, theme, buf),
         }
     }
 }

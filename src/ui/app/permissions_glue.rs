@@ -315,13 +315,9 @@ impl App {
                 Vec::new()
             }
             KeyCode::Enter => {
-                self.app_notice(
-                    NoticeLevel::Info,
-                    format!(
-                        "{}'s transcript: open an AgentTranscript panel (layouts)",
-                        selected.agent_name
-                    ),
-                );
+                // The transcript (with its inline bar for this request) replaces the modal.
+                self.permission_hidden = true;
+                self.open_transcript(&selected.agent_id);
                 Vec::new()
             }
             KeyCode::Esc => {
@@ -593,6 +589,18 @@ impl App {
         cursor
     }
 
+    /// Open the modal on `agent`'s oldest pending request (AgentTable `p`); false when it has
+    /// none.
+    pub(crate) fn show_permission_of(&mut self, agent: &AgentId) -> bool {
+        let Some(idx) = self.permissions.iter().position(|p| &p.agent_id == agent) else {
+            return false;
+        };
+        self.perm.selected = idx;
+        self.perm.edit = None;
+        self.permission_hidden = false;
+        true
+    }
+
     /// Whether the permission UI covers the screen (cursor and other overlays yield to it).
     pub(super) fn permission_overlay(&self) -> bool {
         modal_visible(self) || self.perm.screen.is_some()
@@ -605,24 +613,12 @@ fn allow_as_is(p: &PendingPermission) -> Decision {
     }
 }
 
-/// Tell the user a request is waiting: the terminal bell, plus a desktop notification when
-/// `PATCHFELD_NOTIFY` is `osc9` or `osc777` (`off` silences it). Only when stdout is a
-/// terminal, so tests and pipes stay quiet.
+/// Tell the user a request is waiting (bell / desktop notification, as configured).
 pub(crate) fn ring_bell() {
-    use std::io::{IsTerminal, Write};
-    let mut out = std::io::stdout();
-    if !out.is_terminal() {
-        return;
-    }
-    let text = "patchfeld: a permission request is waiting";
-    let bytes: Vec<u8> = match std::env::var("PATCHFELD_NOTIFY").as_deref() {
-        Ok("off") => return,
-        Ok("osc9") => format!("\x07\x1b]9;{text}\x07").into_bytes(),
-        Ok("osc777") => format!("\x07\x1b]777;notify;patchfeld;{text}\x07").into_bytes(),
-        _ => b"\x07".to_vec(),
-    };
-    let _ = out.write_all(&bytes);
-    let _ = out.flush();
+    crate::ui::notify::notify(
+        crate::ui::notify::NotifyKind::Permission,
+        "a permission request is waiting",
+    );
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The orchestrator's layout and tab tools (get/set/load/save/list layouts, list widgets,
 //! add/close/switch/rename/reorder/list tabs): schemas and handlers over the live workspace.
 
-use crate::core::layout::{LayoutSpec, Node, parse_spec};
+use crate::core::layout::{LayoutSpec, parse_spec};
 use crate::core::tool::ToolDef;
 use crate::core::widget::{WIDGETS, widget};
-use crate::store::layouts::{list_layouts, load_layout, save_layout};
+use crate::store::layouts::{list_layout_entries, load_any, save_layout};
 use crate::ui::layout::workspace_state::WorkspaceState;
 use serde_json::{Value, json};
 
@@ -101,7 +101,7 @@ pub(crate) fn defs() -> Vec<ToolDef> {
         ),
         def(
             "list_layouts",
-            "Saved layout names, sorted (JSON array).",
+            "Named layout names, sorted (JSON array): the built-ins (dashboard, review, agents, grid) and the user's saved layouts (a saved layout overrides a built-in of the same name).",
             json!({}),
             &[],
         ),
@@ -177,10 +177,13 @@ pub(crate) fn call(ws: &mut WorkspaceState, tool: &str, args: &Value) -> Option<
         "set_layout" => set_layout(ws, args),
         "save_layout" => save_named(ws, args),
         "load_layout" => load_named(ws, args),
-        "list_layouts" => match ws.store() {
-            Some(s) => ok(json!(list_layouts(&s.global)).to_string()),
-            None => ok("[]"),
-        },
+        "list_layouts" => {
+            let names: Vec<String> = list_layout_entries(ws.store().map(|s| &s.global))
+                .into_iter()
+                .map(|e| e.name)
+                .collect();
+            ok(json!(names).to_string())
+        }
         "list_widgets" => ok(list_widgets().to_string()),
         "add_tab" => add_tab(ws, args),
         "close_tab" => close_tab(ws, args),
@@ -306,10 +309,7 @@ fn load_named(ws: &mut WorkspaceState, args: &Value) -> ToolOutcome {
         (Ok(a), Ok(t), Ok(tab)) => (a, t.map(str::to_owned), tab.map(str::to_owned)),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return err(e),
     };
-    let Some(store) = ws.store() else {
-        return err(format!("Layout not found: {name}"));
-    };
-    let spec = match load_layout(&store.global, &name) {
+    let spec = match load_any(ws.store().map(|s| &s.global), &name) {
         Ok(s) => s,
         Err(e) => return err(e.to_string()),
     };
@@ -351,27 +351,18 @@ fn add_tab(ws: &mut WorkspaceState, args: &Value) -> ToolOutcome {
     let mut loaded_name = None;
     let spec = match args.get("layout") {
         None | Some(Value::Null) => None,
-        Some(Value::String(name)) => {
-            let found = ws.store().map(|s| load_layout(&s.global, name));
-            match found {
-                Some(Ok(s)) => {
-                    loaded_name = Some(name.clone());
-                    Some(s)
-                }
-                Some(Err(e)) => {
-                    return json_err(
-                        "named_layout_not_found",
-                        json!({"message": e.to_string(), "suggestion": "call list_layouts for the saved names"}),
-                    );
-                }
-                None => {
-                    return json_err(
-                        "named_layout_not_found",
-                        json!({"message": format!("named layout not found: {name}")}),
-                    );
-                }
+        Some(Value::String(name)) => match load_any(ws.store().map(|s| &s.global), name) {
+            Ok(s) => {
+                loaded_name = Some(name.clone());
+                Some(s)
             }
-        }
+            Err(e) => {
+                return json_err(
+                    "named_layout_not_found",
+                    json!({"message": e.to_string(), "suggestion": "call list_layouts for the saved names"}),
+                );
+            }
+        },
         Some(v @ Value::Object(_)) => match parse_spec(v) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -519,37 +510,4 @@ fn list_tabs(ws: &WorkspaceState) -> Value {
             })
             .collect(),
     )
-}
-
-/// One line per node, indented: the switcher's preview outline of a layout.
-pub(crate) fn outline(spec: &LayoutSpec) -> Vec<String> {
-    fn walk(n: &Node, depth: usize, out: &mut Vec<String>) {
-        let pad = "  ".repeat(depth);
-        let size = |s: Option<&str>| s.map(|s| format!(" {s}")).unwrap_or_default();
-        match n {
-            Node::Split(s) => {
-                let dir = match s.direction {
-                    crate::core::layout::Direction::Horizontal => "├ side by side",
-                    crate::core::layout::Direction::Vertical => "├ stacked",
-                };
-                out.push(format!("{pad}{dir}{}", size(s.size.as_deref())));
-                s.children.iter().for_each(|c| walk(c, depth + 1, out));
-            }
-            Node::Tabs(t) => {
-                out.push(format!("{pad}├ tabs{}", size(t.size.as_deref())));
-                for p in &t.children {
-                    out.push(format!("{pad}  · {} ({})", p.id, p.widget));
-                }
-            }
-            Node::Panel(p) => out.push(format!(
-                "{pad}· {} ({}){}",
-                p.id,
-                p.widget,
-                size(p.size.as_deref())
-            )),
-        }
-    }
-    let mut out = Vec::new();
-    walk(&spec.layout, 0, &mut out);
-    out
 }

@@ -27,6 +27,14 @@ pub(crate) enum PanelState {
     Table(AgentTableState),
     /// The activity feed (one app-wide log).
     Feed,
+    /// An agent's transcript (its own view, input and binding).
+    Transcript(Box<crate::ui::widgets::agent_transcript::AgentTranscriptState>),
+    /// A Command panel's last output, status and scroll.
+    Command(Box<crate::ui::widgets::command::CommandPanelState>),
+    /// A file panel (FileTree, FileViewer, Markdown, Notebook, LogTail).
+    Files(Box<crate::ui::app::files_glue::FilesPanelState>),
+    /// A Terminal, SystemUsage, DiffViewer or FileEditor panel.
+    Workspace(Box<crate::ui::app::workspace_widgets_glue::WsPanelState>),
     /// A widget this build shows as a placeholder.
     Placeholder,
 }
@@ -37,6 +45,14 @@ impl PanelState {
             "OrchestratorChat" => Self::Chat,
             "AgentTable" => Self::Table(AgentTableState::default()),
             "ActivityFeed" => Self::Feed,
+            "AgentTranscript" => Self::Transcript(Box::default()),
+            "Command" => Self::Command(Box::default()),
+            "FileTree" | "FileViewer" | "Markdown" | "Notebook" | "LogTail" => {
+                Self::Files(Box::default())
+            }
+            "Terminal" | "SystemUsage" | "DiffViewer" | "FileEditor" => {
+                Self::Workspace(Box::default())
+            }
             _ => Self::Placeholder,
         }
     }
@@ -156,6 +172,49 @@ impl WorkspaceState {
             Some(PanelState::Table(t)) => Some(t),
             _ => None,
         }
+    }
+
+    /// The AgentTranscript state of a panel of the active tab.
+    pub(crate) fn transcript_mut(
+        &mut self,
+        panel_id: &str,
+    ) -> Option<&mut crate::ui::widgets::agent_transcript::AgentTranscriptState> {
+        match self
+            .panels
+            .get_mut(&(self.ws.active.clone(), panel_id.to_owned()))
+            .map(|s| &mut s.state)
+        {
+            Some(PanelState::Transcript(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The AgentTranscript state of a panel of the active tab (read).
+    pub(crate) fn transcript(
+        &self,
+        panel_id: &str,
+    ) -> Option<&crate::ui::widgets::agent_transcript::AgentTranscriptState> {
+        match self.panel_state(panel_id) {
+            Some(PanelState::Transcript(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Every AgentTranscript state in every tab (streamed entries reach hidden tabs too).
+    pub(crate) fn transcripts_mut(
+        &mut self,
+    ) -> impl Iterator<Item = &mut crate::ui::widgets::agent_transcript::AgentTranscriptState> {
+        self.panels.values_mut().filter_map(|s| match &mut s.state {
+            PanelState::Transcript(t) => Some(&mut **t),
+            _ => None,
+        })
+    }
+
+    /// Any panel's live state, in any tab.
+    pub(crate) fn panel_state_mut(&mut self, tab: &str, panel_id: &str) -> Option<&mut PanelState> {
+        self.panels
+            .get_mut(&(tab.to_owned(), panel_id.to_owned()))
+            .map(|s| &mut s.state)
     }
 
     /// Remember which panel of the active tab has focus (kept when the tab is left).
@@ -299,6 +358,18 @@ impl WorkspaceState {
         self.focus.remove(id);
         self.layout_names.remove(id);
         Ok((self.ws.active.clone(), warn))
+    }
+
+    /// The project's own theme (`active_theme`), if any.
+    pub(crate) fn project_theme(&self) -> Option<&str> {
+        self.ws.active_theme.as_deref()
+    }
+
+    /// Set or clear the project's theme and save (layout changes keep it: they clone `ws`).
+    pub(crate) fn set_project_theme(&mut self, name: Option<String>) -> SaveWarning {
+        self.ws.active_theme = name;
+        self.generation += 1;
+        self.save()
     }
 
     /// Make `id` the active tab.

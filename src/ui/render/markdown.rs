@@ -1,16 +1,37 @@
 //! Markdown to styled, wrapped terminal lines (pulldown-cmark events, our own small layout):
 //! headings, paragraphs, emphasis, inline code, links, lists (nested, numbered), block quotes,
-//! fenced code blocks (kept verbatim, never re-wrapped), rules and tables (as plain rows).
+//! fenced code blocks (kept verbatim, never re-wrapped, syntax highlighted when the language
+//! is known), rules and tables (as plain rows).
 
+use crate::ui::render::highlight::{StyledLine, highlight};
 use crate::ui::render::theme::Theme;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// Highlighted code blocks by a hash of (language, code): highlighting does not depend on the
+/// width, so a re-wrap at another width reuses it (`None`: drawn plain).
+pub(crate) type CodeCache = HashMap<u64, Option<Vec<StyledLine>>>;
+
 /// Render `text` as markdown into lines at most `width` columns wide.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn render(text: &str, width: usize, theme: &Theme, out: &mut Vec<Line<'static>>) {
+    render_cached(text, width, theme, out, &mut CodeCache::new());
+}
+
+/// `render`, reusing (and filling) `cache` for code blocks.
+pub(crate) fn render_cached(
+    text: &str,
+    width: usize,
+    theme: &Theme,
+    out: &mut Vec<Line<'static>>,
+    cache: &mut CodeCache,
+) {
     let mut r = Renderer {
+        cache,
         theme,
         width: width.max(8),
         out,
@@ -32,6 +53,7 @@ pub(crate) fn render(text: &str, width: usize, theme: &Theme, out: &mut Vec<Line
 }
 
 struct Renderer<'a, 't> {
+    cache: &'a mut CodeCache,
     theme: &'t Theme,
     width: usize,
     out: &'a mut Vec<Line<'static>>,
@@ -44,8 +66,8 @@ struct Renderer<'a, 't> {
     quote: usize,
     /// The marker of a list item whose first line is not written yet.
     item_prefix: Option<String>,
-    /// Inside a fenced/indented code block: its lines so far.
-    code: Option<String>,
+    /// Inside a fenced/indented code block: its language and lines so far.
+    code: Option<(String, String)>,
     link: Option<String>,
     blank_pending: bool,
     any: bool,
@@ -79,7 +101,7 @@ impl Renderer<'_, '_> {
             Event::Start(tag) => self.start(tag),
             Event::End(tag) => self.end(tag),
             Event::Text(t) => {
-                if let Some(code) = self.code.as_mut() {
+                if let Some((_, code)) = self.code.as_mut() {
                     code.push_str(&t);
                 } else {
                     self.text(&t, self.style());
@@ -153,7 +175,7 @@ impl Renderer<'_, '_> {
                         self.theme.dim,
                     )));
                 }
-                self.code = Some(String::new());
+                self.code = Some((lang, String::new()));
             }
             Tag::List(start) => {
                 self.flush_paragraph();
@@ -214,15 +236,42 @@ impl Renderer<'_, '_> {
                 self.blank_pending = true;
             }
             TagEnd::CodeBlock => {
-                let code = self.code.take().unwrap_or_default();
+                let (lang, code) = self.code.take().unwrap_or_default();
+                let code = code.trim_end_matches('\n');
                 let indent = self.indent();
-                for l in code.trim_end_matches('\n').split('\n') {
-                    let l = l.replace('\t', "    ");
-                    let line = format!("{indent}│ {l}");
-                    self.out.push(Line::from(Span::styled(
-                        cut(&line, self.width),
-                        self.theme.accent,
-                    )));
+                let key = {
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    (&lang, code).hash(&mut h);
+                    h.finish()
+                };
+                let lit = self
+                    .cache
+                    .entry(key)
+                    .or_insert_with(|| highlight(code, &lang));
+                if let Some(lit) = lit {
+                    for pieces in lit.iter() {
+                        let lead = format!("{indent}│ ");
+                        let mut used = lead.width();
+                        let mut spans = vec![Span::styled(lead, self.theme.dim)];
+                        for (style, text) in pieces {
+                            if used >= self.width {
+                                break;
+                            }
+                            let piece = cut(text, self.width - used);
+                            used += piece.width();
+                            spans.push(Span::styled(piece, *style));
+                        }
+                        self.out.push(Line::from(spans));
+                    }
+                } else {
+                    for l in code.split('\n') {
+                        let l = l.replace('\t', "    ");
+                        let line = format!("{indent}│ {l}");
+                        self.out.push(Line::from(Span::styled(
+                            cut(&line, self.width),
+                            self.theme.accent,
+                        )));
+                    }
                 }
                 self.any = true;
                 self.blank_pending = true;

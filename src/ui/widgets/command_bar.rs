@@ -1,4 +1,5 @@
-//! The command bar: a one-row "message orchestrator" input above the status bar.
+//! The command bar: a one-row input above the status bar that messages the orchestrator or
+//! runs a slash command (with or without the slash; see `ui::slash`).
 
 use crate::ui::render::theme::Theme;
 use crate::ui::widgets::input::{InputState, InputView};
@@ -16,7 +17,7 @@ impl CommandBarView<'_> {
     /// Draw one row; returns the cursor position when focused.
     pub(crate) fn render(&self, area: Rect, buf: &mut Buffer) -> Option<Position> {
         let placeholder = if self.focused {
-            "message orchestrator (Enter sends, Esc leaves)"
+            "message the orchestrator, or a command: reset, resume, model opus… (Tab completes, Esc leaves)"
         } else {
             "press / to message the orchestrator"
         };

@@ -14,6 +14,19 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("Enter", "send the message"),
     ("Esc", "leave the command bar, hide a prompt, close help"),
     ("PgUp / PgDn", "scroll the transcript or feed"),
+    (
+        "End / M-e",
+        "chat: follow the end (input empty) / expand all",
+    ),
+    ("click ⏺ ✻", "expand or collapse a tool call or thinking"),
+    (
+        "j k ⏎ e g G",
+        "transcript panel: select, toggle, expand all, ends",
+    ),
+    (
+        "/ n N y i",
+        "transcript panel: search, next/prev, copy, message",
+    ),
     ("j k / ↑ ↓", "move the selection in the agent table"),
     ("p / ^P", "show the pending permission prompt"),
     ("y / n", "allow once / deny (in the permission prompt)"),
@@ -30,6 +43,31 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ),
     ("M-z / ^⇧R", "zoom the panel / reset the tab's layout"),
     ("^L", "layouts: apply, ^T as new tab, ^S save current"),
+    (
+        "⏎ ␣ → ← / i r",
+        "file tree: open/choose, expand, collapse, find, ignored, reload",
+    ),
+    (
+        "/ n N h l g G",
+        "file viewer: search, next/prev, scroll sideways, ends",
+    ),
+    ("/ p G", "log tail: filter, pause/resume, follow the end"),
+    (
+        "^S (notebook)",
+        "save now (it also saves itself as you type)",
+    ),
+    (
+        "^\\ then a key",
+        "terminal: leave it (^\\ twice sends ^\\); ⇧PgUp/wheel scroll",
+    ),
+    (
+        "v ] [ ⏎ z r",
+        "diff: side by side, next/prev file, fold hunk/all, reload",
+    ),
+    (
+        "^S ^Z ^Y ^F F3",
+        "editor: save, undo, redo, find, next; r/k/d on a disk change",
+    ),
     ("?", "this help"),
 ];
 

@@ -1,12 +1,22 @@
-//! A single-line text input: editing keys, paste, and a view that keeps the cursor visible.
+//! Text inputs on ratatui-textarea: the one-line inputs of pickers and prompts, and the
+//! multi-line message input (newline keys, multi-line paste, history recall, grows to
+//! `MAX_ROWS` then scrolls), plus a view that places the terminal cursor.
 
 use crate::ui::render::theme::Theme;
+use crate::ui::render::wrap::{truncate, wrap};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use ratatui::widgets::Widget;
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
+use unicode_width::UnicodeWidthStr;
+
+/// Rows a multi-line input grows to before it scrolls.
+pub(crate) const MAX_ROWS: u16 = 8;
+/// History entries kept per input (the persisted chat history uses the same cap).
+pub(crate) const HISTORY_CAP: usize = 500;
 
 /// What a key did to the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,134 +29,365 @@ pub(crate) enum InputOutcome {
     Ignored,
 }
 
-/// The text being typed and the cursor (a byte index on a char boundary).
+/// Recall state: where in the history the user is, and the draft they left.
 #[derive(Debug, Clone, Default)]
+struct History {
+    entries: Vec<String>,
+    /// Index into `entries` while browsing.
+    pos: Option<usize>,
+    /// What was typed before browsing started (restored by Down past the newest).
+    draft: String,
+}
+
+/// The text being typed. `InputState::default()` is a one-line input (newlines in pastes
+/// become spaces, Up/Down are not its keys); [`InputState::multiline`] is a message input.
+#[derive(Debug, Clone)]
 pub(crate) struct InputState {
-    text: String,
-    cursor: usize,
+    area: TextArea<'static>,
+    /// `area`'s lines joined, kept in step after every change (callers borrow it often).
+    joined: String,
+    multiline: bool,
+    /// `Some` when Up/Down recall earlier submissions.
+    history: Option<History>,
+}
+
+impl Default for InputState {
+    fn default() -> Self {
+        Self::with_mode(false, false)
+    }
 }
 
 impl InputState {
-    /// The current text.
-    pub(crate) fn text(&self) -> &str {
-        &self.text
+    fn with_mode(multiline: bool, history: bool) -> Self {
+        Self {
+            area: new_area(multiline),
+            joined: String::new(),
+            multiline,
+            history: history.then(History::default),
+        }
     }
 
-    /// Insert text at the cursor (newlines become spaces: this is a one-line input).
+    /// A message input: Shift-Enter / Alt-Enter / ctrl-j (and `\` + Enter) insert a newline,
+    /// pastes keep their lines, Up/Down recall history at the first/last line.
+    pub(crate) fn multiline() -> Self {
+        Self::with_mode(true, true)
+    }
+
+    /// A one-line input with history recall (the command bar).
+    pub(crate) fn single_line_with_history() -> Self {
+        Self::with_mode(false, true)
+    }
+
+    /// The current text (lines joined with `\n`).
+    pub(crate) fn text(&self) -> &str {
+        &self.joined
+    }
+
+    fn sync(&mut self) {
+        self.joined = self.area.lines().join("\n");
+    }
+
+    /// True when nothing is typed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.area.is_empty()
+    }
+
+    /// Replace the text; the cursor goes to the end.
+    pub(crate) fn set_text(&mut self, text: &str) {
+        self.area = new_area(self.multiline);
+        self.insert_str(text);
+    }
+
+    /// Empty the input (history browsing ends).
+    pub(crate) fn clear(&mut self) {
+        self.area = new_area(self.multiline);
+        self.joined.clear();
+        if let Some(h) = self.history.as_mut() {
+            h.pos = None;
+        }
+    }
+
+    /// Insert text at the cursor (a paste). A one-line input turns newlines and tabs into
+    /// spaces; a multi-line input keeps lines (`\r\n` and `\r` become `\n`).
     pub(crate) fn insert_str(&mut self, s: &str) {
-        let clean: String = s
-            .chars()
-            .map(|c| {
-                if c == '\n' || c == '\r' || c == '\t' {
-                    ' '
+        let clean: String = if self.multiline {
+            s.replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .chars()
+                .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+                .collect()
+        } else {
+            s.chars()
+                .map(|c| {
+                    if matches!(c, '\n' | '\r' | '\t') {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
+                .filter(|c| !c.is_control())
+                .collect()
+        };
+        self.area.insert_str(clean);
+        self.sync();
+    }
+
+    /// Replace the history (e.g. loaded from disk), oldest first; keeps the newest `HISTORY_CAP`.
+    pub(crate) fn set_history(&mut self, entries: Vec<String>) {
+        let h = self.history.get_or_insert_with(History::default);
+        let skip = entries.len().saturating_sub(HISTORY_CAP);
+        h.entries = entries.into_iter().skip(skip).collect();
+        h.pos = None;
+    }
+
+    /// Remember a submission (consecutive duplicates are kept once). Returns whether it
+    /// was added (callers persist only what was added).
+    pub(crate) fn push_history(&mut self, text: &str) -> bool {
+        let Some(h) = self.history.as_mut() else {
+            return false;
+        };
+        h.pos = None;
+        if text.trim().is_empty() || h.entries.last().is_some_and(|l| l == text) {
+            return false;
+        }
+        h.entries.push(text.to_owned());
+        if h.entries.len() > HISTORY_CAP {
+            h.entries.remove(0);
+        }
+        true
+    }
+
+    /// The remembered submissions, oldest first.
+    #[cfg(test)]
+    pub(crate) fn history(&self) -> &[String] {
+        self.history.as_ref().map_or(&[], |h| &h.entries)
+    }
+
+    /// Rows the text needs at `width` columns (after the prompt), 1 to [`MAX_ROWS`].
+    pub(crate) fn desired_rows(&self, width: u16) -> u16 {
+        if !self.multiline {
+            return 1;
+        }
+        let w = usize::from(width.max(1));
+        let rows: usize = self
+            .area
+            .lines()
+            .iter()
+            .map(|l| {
+                // The cursor at the end of a full row takes the next one.
+                let n = wrap(l, w).len().max(1);
+                if l.width() > 0 && l.width() % w == 0 {
+                    n + 1
                 } else {
-                    c
+                    n
                 }
             })
-            .filter(|c| !c.is_control())
-            .collect();
-        self.text.insert_str(self.cursor, &clean);
-        self.cursor += clean.len();
+            .sum();
+        u16::try_from(rows).unwrap_or(MAX_ROWS).clamp(1, MAX_ROWS)
     }
 
-    fn prev_boundary(&self) -> usize {
-        self.text[..self.cursor]
-            .char_indices()
-            .next_back()
-            .map_or(0, |(i, _)| i)
+    fn on_first_line(&self) -> bool {
+        self.area.cursor().0 == 0
     }
 
-    fn next_boundary(&self) -> usize {
-        self.text[self.cursor..]
-            .chars()
-            .next()
-            .map_or(self.cursor, |c| self.cursor + c.len_utf8())
+    fn on_last_line(&self) -> bool {
+        self.area.cursor().0 + 1 >= self.area.lines().len()
     }
 
-    fn word_start(&self) -> usize {
-        let before = &self.text[..self.cursor];
-        let trimmed = before.trim_end();
-        trimmed.rfind(' ').map_or(0, |i| i + 1)
+    /// Up/Down at the edge of the text: step through the history.
+    fn recall(&mut self, older: bool) -> bool {
+        let text = self.joined.clone();
+        let Some(h) = self.history.as_mut() else {
+            return false;
+        };
+        if h.entries.is_empty() {
+            return false;
+        }
+        let next = match (h.pos, older) {
+            (None, true) => {
+                h.draft = text;
+                Some(h.entries.len() - 1)
+            }
+            (None, false) => return false,
+            (Some(p), true) => Some(p.saturating_sub(1)),
+            (Some(p), false) if p + 1 < h.entries.len() => Some(p + 1),
+            (Some(_), false) => None,
+        };
+        let new_text = match next {
+            Some(i) => h.entries[i].clone(),
+            None => std::mem::take(&mut h.draft),
+        };
+        h.pos = next;
+        self.area = new_area(self.multiline);
+        self.area.insert_str(new_text);
+        self.sync();
+        true
     }
 
-    /// Apply an editing key.
+    fn newline(&mut self) -> InputOutcome {
+        if self.multiline {
+            self.area.insert_newline();
+        }
+        InputOutcome::Edited
+    }
+
+    fn submit(&mut self) -> InputOutcome {
+        // `\` + Enter: a newline for terminals that send nothing else.
+        if self.multiline {
+            let (row, col) = (self.area.cursor().0, self.area.cursor().1);
+            let line = &self.area.lines()[row];
+            if col > 0 && line.chars().nth(col - 1) == Some('\\') {
+                self.area.delete_char();
+                self.area.insert_newline();
+                return InputOutcome::Edited;
+            }
+        }
+        let text = self.text().trim().to_owned();
+        if text.is_empty() {
+            return InputOutcome::Edited;
+        }
+        self.clear();
+        InputOutcome::Submit(text)
+    }
+
+    /// Apply a key.
     pub(crate) fn handle_key(&mut self, key: KeyEvent) -> InputOutcome {
+        let out = self.apply_key(key);
+        self.sync();
+        out
+    }
+
+    fn apply_key(&mut self, key: KeyEvent) -> InputOutcome {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
+        let shift = key.modifiers.contains(KeyModifiers::SHIFT);
+        let a = &mut self.area;
         match key.code {
-            KeyCode::Enter => {
-                let text = self.text.trim().to_owned();
-                if text.is_empty() {
-                    return InputOutcome::Edited;
+            KeyCode::Enter if self.multiline && (shift || alt || ctrl) => self.newline(),
+            KeyCode::Char('j') if ctrl && !alt => self.newline(),
+            KeyCode::Enter => self.submit(),
+            KeyCode::Up if !ctrl && !alt => {
+                if self.multiline && !self.on_first_line() {
+                    self.area.move_cursor(CursorMove::Up);
+                    InputOutcome::Edited
+                } else if self.recall(true) || self.history.is_some() {
+                    InputOutcome::Edited
+                } else {
+                    InputOutcome::Ignored
                 }
-                self.text.clear();
-                self.cursor = 0;
-                InputOutcome::Submit(text)
+            }
+            KeyCode::Down if !ctrl && !alt => {
+                if self.multiline && !self.on_last_line() {
+                    self.area.move_cursor(CursorMove::Down);
+                    InputOutcome::Edited
+                } else if self.recall(false) || self.history.is_some() {
+                    InputOutcome::Edited
+                } else {
+                    InputOutcome::Ignored
+                }
             }
             KeyCode::Char('a') if ctrl => {
-                self.cursor = 0;
+                a.move_cursor(CursorMove::Head);
                 InputOutcome::Edited
             }
             KeyCode::Char('e') if ctrl => {
-                self.cursor = self.text.len();
+                a.move_cursor(CursorMove::End);
                 InputOutcome::Edited
             }
             KeyCode::Char('u') if ctrl => {
-                self.text.drain(..self.cursor);
-                self.cursor = 0;
+                a.delete_line_by_head();
                 InputOutcome::Edited
             }
             KeyCode::Char('k') if ctrl => {
-                self.text.truncate(self.cursor);
+                a.delete_line_by_end();
                 InputOutcome::Edited
             }
             KeyCode::Char('w') if ctrl => {
-                let start = self.word_start();
-                self.text.drain(start..self.cursor);
-                self.cursor = start;
+                a.delete_word();
                 InputOutcome::Edited
             }
-            KeyCode::Backspace if alt => {
-                let start = self.word_start();
-                self.text.drain(start..self.cursor);
-                self.cursor = start;
+            KeyCode::Char('z') if ctrl => {
+                a.undo();
+                InputOutcome::Edited
+            }
+            KeyCode::Char('d') if alt => {
+                a.delete_next_word();
+                InputOutcome::Edited
+            }
+            KeyCode::Backspace if alt || ctrl => {
+                a.delete_word();
+                InputOutcome::Edited
+            }
+            KeyCode::Char('b') if alt => {
+                a.move_cursor(CursorMove::WordBack);
+                InputOutcome::Edited
+            }
+            KeyCode::Char('f') if alt => {
+                a.move_cursor(CursorMove::WordForward);
+                InputOutcome::Edited
+            }
+            KeyCode::Left if ctrl || alt => {
+                a.move_cursor(CursorMove::WordBack);
+                InputOutcome::Edited
+            }
+            KeyCode::Right if ctrl || alt => {
+                a.move_cursor(CursorMove::WordForward);
                 InputOutcome::Edited
             }
             KeyCode::Char(c) if !ctrl && !alt => {
-                let mut buf = [0u8; 4];
-                self.insert_str(c.encode_utf8(&mut buf));
+                a.insert_char(c);
                 InputOutcome::Edited
             }
             KeyCode::Backspace => {
-                let start = self.prev_boundary();
-                self.text.drain(start..self.cursor);
-                self.cursor = start;
+                a.delete_char();
                 InputOutcome::Edited
             }
             KeyCode::Delete => {
-                let end = self.next_boundary();
-                self.text.drain(self.cursor..end);
+                a.delete_next_char();
                 InputOutcome::Edited
             }
             KeyCode::Left => {
-                self.cursor = self.prev_boundary();
+                a.move_cursor(CursorMove::Back);
                 InputOutcome::Edited
             }
             KeyCode::Right => {
-                self.cursor = self.next_boundary();
+                a.move_cursor(CursorMove::Forward);
+                InputOutcome::Edited
+            }
+            KeyCode::Home if ctrl => {
+                a.move_cursor(CursorMove::Top);
+                InputOutcome::Edited
+            }
+            KeyCode::End if ctrl => {
+                a.move_cursor(CursorMove::Bottom);
+                a.move_cursor(CursorMove::End);
                 InputOutcome::Edited
             }
             KeyCode::Home => {
-                self.cursor = 0;
+                a.move_cursor(CursorMove::Head);
                 InputOutcome::Edited
             }
             KeyCode::End => {
-                self.cursor = self.text.len();
+                a.move_cursor(CursorMove::End);
                 InputOutcome::Edited
             }
             _ => InputOutcome::Ignored,
         }
     }
+}
+
+fn new_area(multiline: bool) -> TextArea<'static> {
+    let mut a = TextArea::default();
+    // The terminal cursor marks the position; no block cursor, no underlined line.
+    a.set_cursor_style(Style::default());
+    a.set_cursor_line_style(Style::default());
+    a.set_wrap_mode(if multiline {
+        WrapMode::WordOrGlyph
+    } else {
+        WrapMode::None
+    });
+    a.set_max_histories(100);
+    a
 }
 
 /// Borrowed view of an input for one frame.
@@ -155,13 +396,14 @@ pub(crate) struct InputView<'a> {
     pub theme: &'a Theme,
     /// Shown dimmed when the text is empty.
     pub placeholder: &'a str,
-    /// Drawn before the text (e.g. `› `).
+    /// Drawn before the first row (e.g. `› `); later rows are indented to match.
     pub prompt: &'a str,
     pub focused: bool,
 }
 
 impl InputView<'_> {
-    /// Draw into one row of `area`; returns where the terminal cursor belongs when focused.
+    /// Draw into `area` (one row per text row; give it `desired_rows` rows); returns where
+    /// the terminal cursor belongs when focused.
     pub(crate) fn render(&self, area: Rect, buf: &mut Buffer) -> Option<Position> {
         if area.is_empty() {
             return None;
@@ -179,108 +421,34 @@ impl InputView<'_> {
             area.width,
         );
         let x0 = area.x + prompt_w.min(area.width);
-        let avail = usize::from(area.width.saturating_sub(prompt_w));
+        let avail = area.width.saturating_sub(prompt_w);
         if avail == 0 {
             return None;
         }
-        let text = self.state.text();
-        if text.is_empty() {
-            let placeholder = crate::ui::render::wrap::truncate(self.placeholder, avail);
+        if self.state.is_empty() {
+            let placeholder = truncate(self.placeholder, usize::from(avail));
             buf.set_line(
                 x0,
                 area.y,
                 &Line::from(Span::styled(placeholder, self.theme.dim)),
-                avail as u16,
+                avail,
             );
             return self.focused.then_some(Position::new(x0, area.y));
         }
-        // Scroll horizontally so the cursor stays in view (one cell reserved for it).
-        let before_w = text[..self.state.cursor].width();
-        let skip_w = (before_w + 1).saturating_sub(avail);
-        let mut skipped = 0usize;
-        let mut start = 0usize;
-        for (i, ch) in text.char_indices() {
-            if skipped >= skip_w {
-                start = i;
-                break;
-            }
-            skipped += ch.width().unwrap_or(0);
-            start = i + ch.len_utf8();
-        }
-        let visible = &text[start..];
-        buf.set_stringn(
-            x0,
-            area.y,
-            visible,
-            avail,
-            Style::default().patch(self.theme.text),
-        );
-        let cursor_x = x0 + (before_w - skipped.min(before_w)) as u16;
-        self.focused.then_some(Position::new(cursor_x, area.y))
+        let text_area = Rect::new(x0, area.y, avail, area.height);
+        (&self.state.area).render(text_area, buf);
+        buf.set_style(text_area, Style::default().patch(self.theme.text));
+        let cur = self.state.area.screen_cursor();
+        let (top_row, top_col) = self.state.area.scroll_offset();
+        let row = (cur.row as u16).saturating_sub(top_row);
+        let col = (cur.col as u16).saturating_sub(top_col);
+        self.focused.then_some(Position::new(
+            x0 + col.min(avail - 1),
+            area.y + row.min(area.height - 1),
+        ))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
-
-    fn ctrl(c: char) -> KeyEvent {
-        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-    }
-
-    #[test]
-    fn typing_editing_and_submit() {
-        let mut s = InputState::default();
-        for c in "helo wörld".chars() {
-            s.handle_key(key(KeyCode::Char(c)));
-        }
-        for _ in 0..7 {
-            s.handle_key(key(KeyCode::Left));
-        }
-        s.handle_key(key(KeyCode::Char('l')));
-        assert_eq!(s.text(), "hello wörld");
-        s.handle_key(ctrl('e'));
-        s.handle_key(key(KeyCode::Backspace));
-        assert_eq!(s.text(), "hello wörl");
-        s.handle_key(ctrl('w'));
-        assert_eq!(s.text(), "hello ");
-        assert_eq!(
-            s.handle_key(key(KeyCode::Enter)),
-            InputOutcome::Submit("hello".into())
-        );
-        assert_eq!(s.text(), "");
-        assert_eq!(s.handle_key(key(KeyCode::Enter)), InputOutcome::Edited);
-        assert_eq!(s.handle_key(key(KeyCode::Tab)), InputOutcome::Ignored);
-    }
-
-    #[test]
-    fn paste_flattens_newlines() {
-        let mut s = InputState::default();
-        s.insert_str("a\nb\tc");
-        assert_eq!(s.text(), "a b c");
-    }
-
-    #[test]
-    fn long_text_scrolls_to_keep_cursor_visible() {
-        let mut s = InputState::default();
-        s.insert_str("abcdefghijklmnop");
-        let theme = Theme::dark();
-        let view = InputView {
-            state: &s,
-            theme: &theme,
-            placeholder: "",
-            prompt: "> ",
-            focused: true,
-        };
-        let area = Rect::new(0, 0, 10, 1);
-        let mut buf = Buffer::empty(area);
-        let pos = view.render(area, &mut buf);
-        assert_eq!(pos, Some(Position::new(9, 0)));
-        let row: String = (0..10).map(|x| buf[(x, 0)].symbol().to_owned()).collect();
-        assert_eq!(row, "> jklmnop ");
-    }
-}
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests;

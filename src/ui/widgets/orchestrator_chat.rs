@@ -1,29 +1,19 @@
-//! The orchestrator chat: its transcript (wrapped once, drawn only where visible) and the input.
+//! The orchestrator chat: its transcript (the shared `TranscriptView`: wrapped once, drawn
+//! only where visible) and the message input.
 
-use crate::core::transcript::{
-    NoticeLevel, TranscriptEntry, TranscriptItem, one_line, tool_input_brief,
-};
+use crate::core::transcript::TranscriptEntry;
 use crate::ui::render::theme::Theme;
-use crate::ui::render::wrap::{truncate, wrap};
 use crate::ui::widgets::input::{InputState, InputView};
+use crate::ui::widgets::transcript_view::{TranscriptView, TranscriptViewState, Working};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Margin, Position, Rect};
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use unicode_width::UnicodeWidthStr;
 
-/// Transcript, wrapped-line cache, scroll position and the message input.
+/// The transcript view state and the message input.
 #[derive(Debug, Default)]
 pub(crate) struct ChatState {
-    entries: Vec<TranscriptEntry>,
-    /// Lines for `entries[..wrapped]` at `width`; appends only wrap the new entries.
-    lines: Vec<Line<'static>>,
-    wrapped: usize,
-    width: u16,
-    /// Lines scrolled up from the bottom (0 = follow new output).
-    scroll: usize,
-    /// Transcript viewport height at the last frame (for paging).
-    page: u16,
+    /// The orchestrator's transcript as displayed.
+    pub view: TranscriptViewState,
     /// The message being typed.
     pub input: InputState,
 }
@@ -31,143 +21,50 @@ pub(crate) struct ChatState {
 impl ChatState {
     /// Append a transcript entry.
     pub(crate) fn push(&mut self, entry: TranscriptEntry) {
-        self.entries.push(entry);
+        self.view.push(entry);
     }
 
     /// Replace the whole transcript (session switch); back to follow mode.
     pub(crate) fn replace(&mut self, entries: Vec<TranscriptEntry>) {
-        self.entries = entries;
-        self.lines.clear();
-        self.wrapped = 0;
-        self.scroll = 0;
-    }
-
-    /// Scroll by a page up (`up`) or down.
-    pub(crate) fn page(&mut self, up: bool) {
-        let step = usize::from(self.page.max(2) - 1);
-        let max = self.lines.len().saturating_sub(usize::from(self.page));
-        self.scroll = if up {
-            (self.scroll + step).min(max)
-        } else {
-            self.scroll.saturating_sub(step)
-        };
+        self.view.replace(entries);
     }
 
     /// Scroll by `n` lines (mouse wheel).
     pub(crate) fn scroll_lines(&mut self, up: bool, n: usize) {
-        let max = self.lines.len().saturating_sub(usize::from(self.page));
-        self.scroll = if up {
-            (self.scroll + n).min(max)
-        } else {
-            self.scroll.saturating_sub(n)
-        };
+        self.view.scroll_lines(up, n);
     }
 
-    /// Bring the wrapped-line cache up to date for `width` and `height` (transcript rows).
-    /// Re-wraps everything only when the width changed; otherwise wraps new entries only.
-    pub(crate) fn prepare(&mut self, width: u16, height: u16, theme: &Theme) {
-        if width != self.width {
-            self.width = width;
-            self.lines.clear();
-            self.wrapped = 0;
+    /// Transcript keys while the input owns typing: PgUp/PgDn scroll, `End` (input empty)
+    /// follows again, `alt-e` expands/collapses every tool call and thinking block. True when
+    /// the key was used.
+    pub(crate) fn view_key(&mut self, key: KeyEvent) -> bool {
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match key.code {
+            KeyCode::PageUp => self.view.page(true),
+            KeyCode::PageDown => self.view.page(false),
+            KeyCode::End if self.input.text().is_empty() => self.view.follow_end(),
+            KeyCode::Char('e') if alt => self.view.toggle_all(),
+            _ => return false,
         }
-        let before = self.lines.len();
-        for entry in &self.entries[self.wrapped..] {
-            let first = self.wrapped == 0 && self.lines.is_empty();
-            entry_lines(
-                &entry.item,
-                usize::from(width),
-                theme,
-                first,
-                &mut self.lines,
-            );
-            self.wrapped += 1;
-        }
-        // Keep the view still while the user reads back.
-        if self.scroll > 0 && before > 0 {
-            self.scroll += self.lines.len() - before;
-        }
-        self.page = height;
-        let max = self.lines.len().saturating_sub(usize::from(height));
-        self.scroll = self.scroll.min(max);
+        true
+    }
+
+    /// Bring the line cache up to date for the panel's inner `area` (call before rendering).
+    pub(crate) fn prepare(&mut self, area: Rect, working: bool, theme: &Theme) {
+        let body = transcript_area(area, &self.input);
+        self.view
+            .prepare(TranscriptView::lines_area(body, working), theme);
     }
 }
 
-/// Turn one transcript item into display lines at `width`.
-fn entry_lines(
-    item: &TranscriptItem,
-    width: usize,
-    theme: &Theme,
-    first: bool,
-    out: &mut Vec<Line<'static>>,
-) {
-    let indented =
-        |text: &str, prefix: &'static str, style: Style, out: &mut Vec<Line<'static>>| {
-            let pw = prefix.width();
-            for (i, l) in wrap(text, width.saturating_sub(pw).max(1))
-                .into_iter()
-                .enumerate()
-            {
-                let lead = if i == 0 {
-                    prefix.to_owned()
-                } else {
-                    " ".repeat(pw)
-                };
-                out.push(Line::from(vec![
-                    Span::styled(lead, style),
-                    Span::styled(l, style),
-                ]));
-            }
-        };
-    match item {
-        TranscriptItem::User { text } => {
-            if !first {
-                out.push(Line::default());
-            }
-            indented(text, "› ", theme.user, out);
-        }
-        TranscriptItem::Assistant { text } => {
-            crate::ui::render::markdown::render(text, width, theme, out);
-        }
-        TranscriptItem::Thinking { text } => indented(text, "✻ ", theme.thinking, out),
-        TranscriptItem::ToolUse { name, input, .. } => {
-            let brief = one_line(&tool_input_brief(name, input), width);
-            let line = truncate(&format!("⏺ {name} {brief}"), width);
-            out.push(Line::from(Span::styled(line, theme.tool)));
-        }
-        TranscriptItem::ToolResult {
-            content, is_error, ..
-        } => {
-            let text = TranscriptItem::content_text(content);
-            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-            let head = lines.next().unwrap_or("(no output)");
-            let more = lines.count();
-            let summary = if more > 0 {
-                format!("  ⎿ {} (+{more} lines)", one_line(head, width))
-            } else {
-                format!("  ⎿ {}", one_line(head, width))
-            };
-            let style = if *is_error { theme.error } else { theme.tool };
-            out.push(Line::from(Span::styled(truncate(&summary, width), style)));
-        }
-        TranscriptItem::TurnEnd { is_error, text, .. } => {
-            if *is_error {
-                indented(&format!("turn failed: {text}"), "✗ ", theme.error, out);
-            }
-        }
-        TranscriptItem::Unknown { raw } => {
-            let line = truncate(&format!("? {}", one_line(raw, width)), width);
-            out.push(Line::from(Span::styled(line, theme.dim)));
-        }
-        TranscriptItem::Notice { level, text } => {
-            let prefix = match level {
-                NoticeLevel::Info => "ℹ ",
-                NoticeLevel::Warning => "⚠ ",
-                NoticeLevel::Error => "✗ ",
-            };
-            indented(text, prefix, theme.notice(*level), out);
-        }
+/// Where the transcript goes inside the panel's inner area.
+fn transcript_area(area: Rect, input: &InputState) -> Rect {
+    let input_rows = input_rows(input, area);
+    Rect {
+        height: area.height - input_rows,
+        ..area
     }
+    .inner(PAD)
 }
 
 /// Borrowed view of the chat for one frame.
@@ -177,13 +74,25 @@ pub(crate) struct OrchestratorChatView<'a> {
     pub focused: bool,
     /// The orchestrator has a turn in progress.
     pub busy: bool,
+    /// The working row (elapsed time, tool in flight) while busy.
+    pub working: Option<Working>,
 }
 
 /// Horizontal padding inside the panel border.
 pub(crate) const PAD: Margin = Margin::new(1, 0);
 
-/// Rows the input takes at the bottom of the panel (a rule plus the input line).
-pub(crate) const INPUT_ROWS: u16 = 2;
+/// Rows the input takes at the bottom of the panel's inner `area`: a rule plus the input's
+/// rows (it grows with its text up to `input::MAX_ROWS`, leaving the transcript 3 rows).
+pub(crate) fn input_rows(input: &InputState, area: Rect) -> u16 {
+    let text_w = area.inner(PAD).width.saturating_sub(PROMPT.len() as u16);
+    let want = 1 + input.desired_rows(text_w);
+    want.min(area.height.saturating_sub(3))
+        .max(2)
+        .min(area.height)
+}
+
+/// Drawn before the input's first row.
+const PROMPT: &str = "› ";
 
 impl OrchestratorChatView<'_> {
     /// Draw into the panel's inner area; returns the cursor position when focused.
@@ -191,14 +100,22 @@ impl OrchestratorChatView<'_> {
         if area.is_empty() {
             return None;
         }
-        let input_rows = INPUT_ROWS.min(area.height);
+        let input_rows = input_rows(&self.state.input, area);
         let body = Rect {
             height: area.height - input_rows,
             ..area
         };
-        self.render_transcript(body.inner(PAD), buf);
+        TranscriptView {
+            state: &self.state.view,
+            theme: self.theme,
+            focused: false,
+            working: self.working.clone(),
+            empty_hint: "No messages yet. Type below and press Enter: the orchestrator plans \
+                         the work, spawns agents and reports back.",
+        }
+        .render(transcript_area(area, &self.state.input), buf);
         let rule_y = area.y + body.height;
-        if input_rows == 2 {
+        if input_rows >= 2 {
             let label = if self.busy {
                 " … working "
             } else {
@@ -224,103 +141,48 @@ impl OrchestratorChatView<'_> {
                 label_style,
             );
         }
-        let input_area = Rect::new(area.x, area.y + area.height - 1, area.width, 1).inner(PAD);
+        let text_rows = input_rows.saturating_sub(1).max(1);
+        let input_area =
+            Rect::new(area.x, area.bottom() - text_rows, area.width, text_rows).inner(PAD);
         InputView {
             state: &self.state.input,
             theme: self.theme,
-            placeholder: "Ask the orchestrator… (Enter sends)",
-            prompt: "› ",
+            placeholder: "Message the orchestrator — / for commands",
+            prompt: PROMPT,
             focused: self.focused,
         }
         .render(input_area, buf)
-    }
-
-    fn render_transcript(&self, area: Rect, buf: &mut Buffer) {
-        if area.is_empty() {
-            return;
-        }
-        let s = self.state;
-        if s.lines.is_empty() {
-            let hint = "No messages yet. Type below and press Enter: the orchestrator plans \
-                        the work, spawns agents and reports back.";
-            let rows = wrap(hint, usize::from(area.width));
-            for (i, l) in rows.iter().enumerate() {
-                let y = area.y + 1 + i as u16;
-                if y >= area.bottom() {
-                    break;
-                }
-                buf.set_stringn(area.x, y, l, usize::from(area.width), self.theme.dim);
-            }
-            return;
-        }
-        let h = usize::from(area.height);
-        let end = s.lines.len().saturating_sub(s.scroll);
-        let start = end.saturating_sub(h);
-        for (row, line) in s.lines[start..end].iter().enumerate() {
-            buf.set_line(area.x, area.y + row as u16, line, area.width);
-        }
-        if s.scroll > 0 {
-            let tag = format!(" ↓ {} more ", s.scroll);
-            let w = tag.width() as u16;
-            if w < area.width {
-                buf.set_string(
-                    area.right() - w,
-                    area.bottom() - 1,
-                    tag,
-                    self.theme.badge_alert,
-                );
-            }
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn entry(item: TranscriptItem) -> TranscriptEntry {
-        TranscriptEntry { ts: 0.0, item }
-    }
+    use crate::core::transcript::TranscriptItem;
 
     #[test]
-    fn wraps_once_and_only_new_entries_on_append() {
-        let theme = Theme::dark();
-        let mut s = ChatState::default();
-        s.push(entry(TranscriptItem::Assistant {
-            text: "one two three four".into(),
-        }));
-        s.prepare(10, 5, &theme);
-        assert_eq!(s.lines.len(), 2);
-        s.push(entry(TranscriptItem::ToolUse {
-            id: "t".into(),
-            name: "Bash".into(),
-            input: json!({"command": "cargo test"}),
-        }));
-        s.prepare(10, 5, &theme);
-        assert_eq!(s.lines.len(), 3);
-        assert_eq!(s.wrapped, 2);
-        s.prepare(40, 5, &theme);
-        assert_eq!(s.lines.len(), 2, "re-wrapped at the new width");
-    }
-
-    #[test]
-    fn paging_holds_position_while_output_arrives() {
+    fn view_keys_scroll_and_end_follows_only_with_an_empty_input() {
         let theme = Theme::dark();
         let mut s = ChatState::default();
         for i in 0..30 {
-            s.push(entry(TranscriptItem::Assistant {
-                text: format!("line {i}"),
-            }));
+            s.push(TranscriptEntry {
+                ts: 0.0,
+                item: TranscriptItem::Assistant {
+                    text: format!("line {i}"),
+                },
+            });
         }
-        s.prepare(20, 10, &theme);
-        s.page(true);
-        assert_eq!(s.scroll, 9);
-        s.push(entry(TranscriptItem::Assistant { text: "new".into() }));
-        s.prepare(20, 10, &theme);
-        assert_eq!(s.scroll, 10, "view stays on the same lines");
-        s.page(false);
-        s.page(false);
-        assert_eq!(s.scroll, 0);
+        let area = Rect::new(0, 0, 22, 12);
+        s.prepare(area, false, &theme);
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert!(s.view_key(key(KeyCode::PageUp)));
+        assert!(!s.view.following());
+        s.input.insert_str("draft");
+        assert!(!s.view_key(key(KeyCode::End)), "End edits the typed text");
+        s.input.clear();
+        assert!(s.view_key(key(KeyCode::End)));
+        assert!(s.view.following());
+        assert!(!s.view_key(key(KeyCode::Char('e'))));
+        assert!(s.view_key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::ALT)));
     }
 }

@@ -92,9 +92,13 @@ fn call(a: &mut App, tool: &str, args: Value) -> Result<String, String> {
         tool: tool.to_owned(),
         args,
     })));
-    match intents.as_slice() {
-        [Intent::UiReply { call_id: 7, result }] => result.clone(),
-        other => panic!("{other:?}"),
+    // Other intents may ride along (a new transcript panel asks for its transcript).
+    match intents.iter().find_map(|i| match i {
+        Intent::UiReply { call_id: 7, result } => Some(result.clone()),
+        _ => None,
+    }) {
+        Some(r) => r,
+        None => panic!("{intents:?}"),
     }
 }
 
@@ -152,8 +156,8 @@ fn every_tool_is_listed_with_a_real_schema() {
         .iter()
         .find(|w| w["name"] == "FileTree")
         .unwrap();
-    assert_eq!(tree["props_schema"]["required"], json!(["path"]));
-    assert_eq!(tree["available"], json!(false));
+    assert_eq!(tree["props_schema"]["required"], json!([]));
+    assert_eq!(tree["available"], json!(true));
 }
 
 #[test]
@@ -235,15 +239,14 @@ fn get_layout_fills_effective_titles() {
         "set_layout",
         json!({"spec": {"layout": {"type": "horizontal", "children": [
         {"id": "orch", "widget": "OrchestratorChat"},
-        {"id": "t", "widget": "FileTree", "props": {"path": "src"}}]}}}),
+        {"id": "m", "widget": "Markdown", "props": {"text": "# Notes\n\nhello from markdown"}}]}}}),
     )
     .unwrap();
     let v: Value = serde_json::from_str(&call(&mut a, "get_layout", json!({})).unwrap()).unwrap();
     assert_eq!(v["tab_id"], "default");
     assert_eq!(v["spec"]["layout"]["children"][0]["title"], "Orchestrator");
-    assert_eq!(v["spec"]["layout"]["children"][1]["title"], "Files: src");
-    // The placeholder is explicit on screen.
-    assert!(screen(&mut a, 100, 20).contains("'FileTree' is not available yet"));
+    assert_eq!(v["spec"]["layout"]["children"][1]["title"], "Markdown");
+    assert!(screen(&mut a, 100, 20).contains(" Markdown "));
 }
 
 #[test]
@@ -348,7 +351,7 @@ fn named_layouts_save_list_and_load() {
     let (_d, mut a, store) = stored_app();
     assert_eq!(
         call(&mut a, "list_layouts", json!({})),
-        Ok(r#"["default"]"#.into())
+        Ok(r#"["agents","dashboard","default","grid","review"]"#.into())
     );
     let solo = json!({"layout": {"type": "horizontal", "children": [
         {"id": "orch", "widget": "OrchestratorChat", "size": "70%"},
@@ -361,7 +364,7 @@ fn named_layouts_save_list_and_load() {
     assert!(e.starts_with("Invalid layout name:"), "{e}");
     assert_eq!(
         call(&mut a, "list_layouts", json!({})),
-        Ok(r#"["default","solo"]"#.into())
+        Ok(r#"["agents","dashboard","default","grid","review","solo"]"#.into())
     );
     assert_eq!(
         call(&mut a, "load_layout", json!({"name": "solo"})),
@@ -509,19 +512,445 @@ fn two_tab_workspace_snapshot() {
 
 #[test]
 fn switcher_snapshot() {
-    let (_d, mut a, store) = stored_app();
-    crate::store::layouts::save_layout(
-        &store.global,
-        "review",
-        &crate::core::layout::parse_spec(&json!({"layout": {"type": "horizontal", "children": [
-            {"id": "orch", "widget": "OrchestratorChat", "size": "40%"},
-            {"type": "vertical", "children": [
-                {"id": "tree", "widget": "FileTree", "props": {"path": "."}, "size": "30%"},
-                {"id": "diff", "widget": "DiffViewer"}]}]}}))
-        .unwrap(),
-    )
-    .unwrap();
+    let (_d, mut a, _store) = stored_app();
     a.handle(ctrl('l'));
     typ(&mut a, "rev");
     insta::assert_snapshot!(draw(&mut a, 100, 30).backend());
+}
+
+// ------------------------------------------------------------------ built-in layouts
+
+#[test]
+fn builtins_are_listed_loadable_and_overridable_but_not_deletable() {
+    // Without a config dir too.
+    let mut a = app();
+    assert_eq!(
+        call(&mut a, "list_layouts", json!({})),
+        Ok(r#"["agents","dashboard","grid","review"]"#.into())
+    );
+    assert_eq!(
+        call(&mut a, "load_layout", json!({"name": "review"})),
+        Ok("Loaded layout 'review'.".into())
+    );
+    let widgets: Vec<String> =
+        a.ws.active_spec()
+            .panels()
+            .iter()
+            .map(|p| p.widget.clone())
+            .collect();
+    assert_eq!(widgets, ["OrchestratorChat", "FileTree", "DiffViewer"]);
+    // The grid has no chat: into the only tab it is refused, as a new tab it works.
+    let e = call(&mut a, "load_layout", json!({"name": "grid"})).unwrap_err();
+    assert!(e.contains("no tab has an OrchestratorChat"), "{e}");
+    let r = call(
+        &mut a,
+        "load_layout",
+        json!({"name": "grid", "as_new_tab": true}),
+    )
+    .unwrap();
+    assert!(r.starts_with("Loaded 'grid' into new tab"), "{r}");
+    assert_eq!(a.ws.active_spec().panels().len(), 4);
+    let r: Value = serde_json::from_str(
+        &call(&mut a, "add_tab", json!({"title": "a", "layout": "agents"})).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(r["active"], true);
+
+    // A user layout of the same name wins; deleting it in the switcher brings the built-in back.
+    let (_d, mut a, store) = stored_app();
+    let mine = json!({"layout": {"type": "horizontal", "children": [
+        {"id": "orch", "widget": "OrchestratorChat"}, {"id": "feed", "widget": "ActivityFeed"}]}});
+    call(
+        &mut a,
+        "save_layout",
+        json!({"name": "review", "spec": mine}),
+    )
+    .unwrap();
+    call(&mut a, "load_layout", json!({"name": "review"})).unwrap();
+    assert_eq!(a.ws.active_spec().panels()[1].widget, "ActivityFeed");
+    a.handle(ctrl('l'));
+    typ(&mut a, "review");
+    assert!(screen(&mut a, 120, 30).contains("yours (overrides built-in)"));
+    a.handle(ctrl('d'));
+    let s = screen(&mut a, 120, 30);
+    assert!(
+        s.lines()
+            .any(|l| l.contains("▸ review") && l.contains("built-in") && !l.contains("yours")),
+        "the built-in is listed again:\n{s}"
+    );
+    a.handle(ctrl('d'));
+    a.handle(key(KeyCode::Esc));
+    let s = screen(&mut a, 120, 30);
+    assert!(s.contains("cannot be deleted"), "{s}");
+    assert!(matches!(
+        crate::store::layouts::load_layout(&store.global, "review"),
+        Err(crate::store::layouts::LayoutLoadError::NotFound(_))
+    ));
+    call(&mut a, "load_layout", json!({"name": "review"})).unwrap();
+    assert_eq!(a.ws.active_spec().panels()[2].widget, "DiffViewer");
+}
+
+#[test]
+fn switcher_filters_fuzzily_previews_and_applies_or_opens_a_tab() {
+    let mut a = app();
+    a.handle(ctrl('l'));
+    typ(&mut a, "grd");
+    let hl = |a: &App| match &a.lay.overlay {
+        Some(super::LayoutOverlay::Switcher(sw)) => sw.highlighted_name().map(str::to_owned),
+        _ => None,
+    };
+    assert_eq!(hl(&a).as_deref(), Some("grid"));
+    let s = screen(&mut a, 120, 34);
+    // The preview outlines the four transcripts with their widget names.
+    assert_eq!(s.matches("AgentTranscript").count(), 4, "{s}");
+    assert!(s.contains("t1 · Agent 1"), "{s}");
+    // Enter into the only tab: refused with a hint, nothing changes.
+    a.handle(key(KeyCode::Enter));
+    assert_eq!(a.ws.active_spec(), &LayoutSpec::dashboard());
+    assert!(screen(&mut a, 160, 45).contains("use ^T to open it as a new tab"));
+    // ^T opens it as a new tab named after the layout.
+    a.handle(ctrl('l'));
+    typ(&mut a, "grid");
+    a.handle(ctrl('t'));
+    assert_eq!(a.ws.tabs().len(), 2);
+    assert_eq!(a.ws.tabs()[1].title, "grid");
+    assert_eq!(focused(&a), "t1");
+    // Back on tab 1, arrows move the highlight; the tab's own layout is highlighted first.
+    a.handle(ctrl('1'));
+    a.handle(ctrl('l'));
+    assert_eq!(hl(&a).as_deref(), Some("agents"));
+    a.handle(key(KeyCode::Down));
+    a.handle(key(KeyCode::Down));
+    a.handle(key(KeyCode::Down));
+    a.handle(key(KeyCode::Down));
+    assert_eq!(hl(&a).as_deref(), Some("review"));
+    a.handle(key(KeyCode::Enter));
+    assert!(a.lay.overlay.is_none());
+    assert_eq!(a.ws.active_spec().panels()[2].widget, "DiffViewer");
+    assert_eq!(a.ws.layout_name(a.ws.active_id()), Some("review"));
+    // Reopened, the current layout is highlighted.
+    a.handle(ctrl('l'));
+    assert_eq!(hl(&a).as_deref(), Some("review"));
+}
+
+fn with_builtin(name: &str) -> App {
+    let mut a = app();
+    let spec = crate::store::layouts::load_builtin(name).unwrap();
+    if spec.has_chat() {
+        call(&mut a, "load_layout", json!({"name": name})).unwrap();
+    } else {
+        call(
+            &mut a,
+            "load_layout",
+            json!({"name": name, "as_new_tab": true}),
+        )
+        .unwrap();
+    }
+    a
+}
+
+#[test]
+fn dashboard_layout_snapshots() {
+    let mut a = with_builtin("dashboard");
+    insta::assert_snapshot!("dashboard_160x45", draw(&mut a, 160, 45).backend());
+    insta::assert_snapshot!("dashboard_80x24", draw(&mut a, 80, 24).backend());
+}
+
+#[test]
+fn review_layout_snapshots() {
+    let mut a = with_builtin("review");
+    insta::assert_snapshot!("review_160x45", draw(&mut a, 160, 45).backend());
+    insta::assert_snapshot!("review_80x24", draw(&mut a, 80, 24).backend());
+}
+
+#[test]
+fn grid_layout_snapshots() {
+    let mut a = with_builtin("grid");
+    insta::assert_snapshot!("grid_160x45", draw(&mut a, 160, 45).backend());
+    insta::assert_snapshot!("grid_80x24", draw(&mut a, 80, 24).backend());
+}
+
+#[test]
+fn agents_layout_snapshots() {
+    let mut a = with_builtin("agents");
+    insta::assert_snapshot!("agents_160x45", draw(&mut a, 160, 45).backend());
+    insta::assert_snapshot!("agents_80x24", draw(&mut a, 80, 24).backend());
+}
+
+#[test]
+fn zoom_snapshot() {
+    let mut a = app();
+    a.handle(key(KeyCode::Tab)); // the agent table
+    a.handle(key_mod(KeyCode::Char('z'), KeyModifiers::ALT));
+    insta::assert_snapshot!("zoom_80x24", draw(&mut a, 80, 24).backend());
+    a.handle(key_mod(KeyCode::Char('z'), KeyModifiers::ALT));
+    assert!(screen(&mut a, 80, 24).contains("Orchestrator"));
+}
+
+#[test]
+fn tab_strip_snapshot() {
+    let mut a = app();
+    for t in ["logs", "review"] {
+        call(&mut a, "add_tab", json!({"title": t, "activate": false})).unwrap();
+    }
+    let id = a.ws.tabs()[2].id.clone();
+    call(&mut a, "switch_tab", json!({"tab_id": id})).unwrap();
+    insta::assert_snapshot!("tab_strip_80x24", draw(&mut a, 80, 24).backend());
+}
+
+#[test]
+fn switcher_preview_snapshot() {
+    let mut a = app();
+    a.handle(ctrl('l'));
+    typ(&mut a, "ag");
+    insta::assert_snapshot!("switcher_preview_160x45", draw(&mut a, 160, 45).backend());
+    insta::assert_snapshot!("switcher_preview_80x24", draw(&mut a, 80, 24).backend());
+}
+
+// ------------------------------------------------------------------ mouse
+
+#[test]
+fn dragging_a_tab_reorders_and_saves() {
+    let (_d, mut a, store) = stored_app();
+    for t in ["two", "three"] {
+        call(&mut a, "add_tab", json!({"title": t, "activate": false})).unwrap();
+    }
+    let titles = |a: &App| -> Vec<String> { a.ws.tabs().iter().map(|t| t.title.clone()).collect() };
+    screen(&mut a, 100, 24);
+    // " 1:default " 0..11 │ " 2:two " 12..19 │ " 3:three " 20..29
+    a.handle(mouse(MouseEventKind::Down(MouseButton::Left), 3, 0));
+    a.handle(mouse(MouseEventKind::Drag(MouseButton::Left), 14, 0));
+    assert_eq!(titles(&a), ["two", "default", "three"]);
+    // Still over its own (moved) label: no further change, no back-and-forth.
+    a.handle(mouse(MouseEventKind::Drag(MouseButton::Left), 15, 0));
+    assert_eq!(titles(&a), ["two", "default", "three"]);
+    a.handle(mouse(MouseEventKind::Drag(MouseButton::Left), 24, 0));
+    assert_eq!(titles(&a), ["two", "three", "default"]);
+    a.handle(mouse(MouseEventKind::Up(MouseButton::Left), 24, 0));
+    assert_eq!(a.ws.active_id(), "default");
+    let (ws, _) = crate::store::workspace::load_or_seed_workspace(&store.project);
+    let saved: Vec<String> = ws.tabs.iter().map(|t| t.title.clone()).collect();
+    assert_eq!(saved, ["two", "three", "default"]);
+    let s = screen(&mut a, 100, 24);
+    assert!(
+        s.lines()
+            .next()
+            .unwrap()
+            .contains("1:two │ 2:three │ 3:default"),
+        "{s}"
+    );
+    // A later drag without a press on a tab does nothing to the tabs.
+    a.handle(mouse(MouseEventKind::Drag(MouseButton::Left), 3, 0));
+    assert_eq!(titles(&a), ["two", "three", "default"]);
+}
+
+#[test]
+fn hovering_a_splitter_highlights_it_and_redraws_only_on_change() {
+    let mut a = app();
+    let t = draw(&mut a, 160, 45);
+    let plain = t.backend().buffer()[(95, 10)].style();
+    a.take_dirty();
+    // orch's right border (95) is the splitter.
+    a.handle(mouse(MouseEventKind::Moved, 95, 10));
+    assert!(a.take_dirty(), "entering a splitter redraws");
+    let t = draw(&mut a, 160, 45);
+    let hot = a.theme.selection.bg;
+    assert_ne!(plain.bg, hot);
+    assert_eq!(t.backend().buffer()[(95, 10)].style().bg, hot);
+    assert_eq!(t.backend().buffer()[(96, 30)].style().bg, hot);
+    a.take_dirty();
+    a.handle(mouse(MouseEventKind::Moved, 95, 30));
+    assert!(!a.take_dirty(), "same splitter: no redraw");
+    a.handle(mouse(MouseEventKind::Moved, 40, 20));
+    assert!(a.take_dirty(), "leaving it redraws");
+    a.handle(mouse(MouseEventKind::Moved, 41, 20));
+    assert!(!a.take_dirty(), "moving inside a panel: no redraw");
+    let t = draw(&mut a, 160, 45);
+    assert_eq!(t.backend().buffer()[(95, 10)].style().bg, plain.bg);
+    // The right column's horizontal splitter (agents' bottom border, row 20).
+    a.handle(mouse(MouseEventKind::Moved, 120, 20));
+    assert!(a.take_dirty());
+    let t = draw(&mut a, 160, 45);
+    assert_eq!(t.backend().buffer()[(120, 20)].style().bg, hot);
+    assert_eq!(t.backend().buffer()[(120, 21)].style().bg, hot);
+    assert_eq!(t.backend().buffer()[(80, 20)].style().bg, plain.bg);
+}
+
+// ------------------------------------------------------------------ Command panels
+
+fn command_layout(panels: &[(&str, &str)]) -> Value {
+    let mut children = vec![json!({"id": "orch", "widget": "OrchestratorChat", "size": "40%"})];
+    for (id, cmd) in panels {
+        children.push(json!({"id": id, "widget": "Command", "props": {"cmd": cmd}}));
+    }
+    json!({"spec": {"layout": {"type": "horizontal", "children": children}}})
+}
+
+/// Feed the runner's events to the App until `panel` reports a finished run.
+async fn until_finished(
+    a: &mut App,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<AppEvent>,
+    panel: &str,
+) {
+    use crate::ui::sources::command::CommandEventKind;
+    loop {
+        let ev = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+            .await
+            .expect("no command event")
+            .expect("channel closed");
+        let done = matches!(&ev, AppEvent::Command(c)
+            if c.key.1 == panel && matches!(c.kind, CommandEventKind::Finished(_)));
+        a.handle(ev);
+        a.sync_command_sources();
+        if done {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn command_panel_runs_shows_colours_and_status_reruns_and_dies_with_its_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut a = app();
+    a.set_command_runner(tx, dir.path().to_path_buf());
+    call(
+        &mut a,
+        "set_layout",
+        command_layout(&[
+            (
+                "out",
+                r"printf '\033[32mgreen\033[0m plain\n'; echo run >> runs",
+            ),
+            ("long", "sleep 60 & echo $! > long.pid; wait"),
+        ]),
+    )
+    .unwrap();
+    a.sync_command_sources();
+    until_finished(&mut a, &mut rx, "out").await;
+    let t = draw(&mut a, 160, 20);
+    let s = t.backend().to_string();
+    assert!(s.contains("green plain"), "{s}");
+    assert!(s.contains("$ printf"), "title from the cmd: {s}");
+    assert!(s.contains("✓ 0 ·"), "status in the title: {s}");
+    assert!(s.contains("⟳ running"), "the long one is running: {s}");
+    let row = s.lines().position(|l| l.contains("green plain")).unwrap() as u16;
+    let line = s.lines().nth(usize::from(row)).unwrap();
+    // Each snapshot line starts with a quote.
+    let x = line[..line.find("green plain").unwrap()].chars().count() as u16 - 1;
+    assert_eq!(
+        t.backend().buffer()[(x, row)].style().fg,
+        Some(ratatui::style::Color::Green)
+    );
+    // `r` on the focused panel runs it again.
+    a.focus = Focus::Panel("out".into());
+    a.handle(key(KeyCode::Char('r')));
+    until_finished(&mut a, &mut rx, "out").await;
+    let runs = std::fs::read_to_string(dir.path().join("runs")).unwrap();
+    assert_eq!(runs.lines().count(), 2);
+    // The long run's process dies when its panel goes.
+    let pid_file = dir.path().join("long.pid");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let pid: i32 = loop {
+        if let Some(p) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+        {
+            break p;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "long run never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let alive = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, r)| r.trim_start().starts_with(['Z', 'X']))
+            })
+            .is_some_and(|zombie| !zombie)
+    };
+    assert!(alive(pid));
+    call(&mut a, "set_layout", command_layout(&[("out", "echo new")])).unwrap();
+    a.sync_command_sources();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while alive(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the removed panel's process survived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // The changed command replaced the old task: its output shows.
+    until_finished(&mut a, &mut rx, "out").await;
+    assert!(screen(&mut a, 160, 20).contains("new"));
+}
+
+#[test]
+fn command_output_scrolls_and_stale_runs_are_ignored() {
+    use crate::ui::sources::command::{CommandEvent, CommandEventKind, RunResult, RunStatus};
+    let mut a = app();
+    call(&mut a, "set_layout", command_layout(&[("c", "seq 100")])).unwrap();
+    a.focus = Focus::Panel("c".into());
+    let finished = |output: String, status: RunStatus| {
+        AppEvent::Command(Box::new(CommandEvent {
+            key: ("default".into(), "c".into()),
+            generation: 1,
+            kind: CommandEventKind::Finished(RunResult {
+                output,
+                status,
+                started_at: NOW,
+                duration: std::time::Duration::from_millis(300),
+            }),
+        }))
+    };
+    let output: String = (1..=100).map(|i| format!("line {i}\n")).collect();
+    a.handle(finished(output, RunStatus::Exited(2)));
+    let s = screen(&mut a, 100, 20);
+    assert!(s.contains("line 1 ") && !s.contains("line 50"), "{s}");
+    assert!(s.contains("✗ exit 2 · 14:05:12 · 0.3s"), "{s}");
+    a.handle(key(KeyCode::Char('G')));
+    let s = screen(&mut a, 100, 20);
+    assert!(s.contains("line 100") && !s.contains("line 1 "), "{s}");
+    a.handle(key(KeyCode::Char('g')));
+    a.handle(key(KeyCode::Char('j')));
+    let s = screen(&mut a, 100, 20);
+    assert!(s.contains("line 2 ") && !s.contains("line 1 "), "{s}");
+    // The wheel scrolls too.
+    a.handle(mouse(MouseEventKind::ScrollDown, 70, 5));
+    assert!(screen(&mut a, 100, 20).contains("line 5 "));
+    // `r` without a runner is harmless; the placeholder text says why nothing runs.
+    a.handle(key(KeyCode::Char('r')));
+    call(&mut a, "set_layout", command_layout(&[("d", "true")])).unwrap();
+    assert!(screen(&mut a, 100, 20).contains("commands do not run in this session"));
+}
+
+#[test]
+fn command_panel_snapshot() {
+    use crate::ui::sources::command::{CommandEvent, CommandEventKind, RunResult, RunStatus};
+    let mut a = app();
+    call(
+        &mut a,
+        "set_layout",
+        command_layout(&[("log", "git log --graph --oneline --color=always")]),
+    )
+    .unwrap();
+    let output = "* \x1b[33m1a2b3c4\x1b[m \x1b[1;32mlayouts: built-ins\x1b[m\n\
+                  * \x1b[33m5d6e7f8\x1b[m Command widget\n\
+                  |\\\n| * \x1b[33m9a8b7c6\x1b[m\x1b]8;;http://x\x1b\\ ansi parser\x1b]8;;\x1b\\\n\
+                  |/\n* \x1b[33m0f1e2d3\x1b[m first\n";
+    a.handle(AppEvent::Command(Box::new(CommandEvent {
+        key: ("default".into(), "log".into()),
+        generation: 1,
+        kind: CommandEventKind::Finished(RunResult {
+            output: output.into(),
+            status: RunStatus::Exited(0),
+            started_at: NOW,
+            duration: std::time::Duration::from_millis(40),
+        }),
+    })));
+    insta::assert_snapshot!("command_80x24", draw(&mut a, 80, 24).backend());
 }

@@ -1,0 +1,117 @@
+//! Benchmark access to the transcript view (divan benches see only `pub` items): a
+//! transcript of about a million wrapped lines, one frame = `prepare` + render. Not an API.
+
+use crate::core::transcript::{NoticeLevel, TranscriptEntry, TranscriptItem};
+use crate::ui::render::theme::Theme;
+use crate::ui::widgets::transcript_view::{TranscriptView, TranscriptViewState, Working};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use serde_json::json;
+
+/// A transcript view with at least `lines` wrapped lines, drawn into a `width`×`height` buffer.
+#[doc(hidden)]
+pub struct TranscriptFrameBench {
+    state: TranscriptViewState,
+    theme: Theme,
+    buf: Buffer,
+    area: Rect,
+    appended: u64,
+}
+
+fn entry(item: TranscriptItem) -> TranscriptEntry {
+    TranscriptEntry { ts: 0.0, item }
+}
+
+impl TranscriptFrameBench {
+    /// Build and wrap the transcript: a repeating turn of a user message, markdown with a
+    /// code block, an expanded Bash call with a long result, thinking and a notice.
+    pub fn new(lines: usize, width: u16, height: u16) -> Self {
+        let theme = Theme::dark();
+        let area = Rect::new(0, 0, width, height);
+        let mut state = TranscriptViewState::default();
+        let output: String = (0..200)
+            .map(|i| format!("test module_{i}::case ... ok\n"))
+            .collect();
+        let markdown = "## Result\n\nAll **green**: the suite passed, see below.\n\n- one\n- two\n\n```rust\nfn main() {\n    println!(\"hi\");\n}\n```\n";
+        state.toggle_all();
+        let mut i = 0u64;
+        while state.total_lines() < lines {
+            for _ in 0..100 {
+                let id = format!("t{i}");
+                state.push(entry(TranscriptItem::User {
+                    text: format!("run the tests, round {i}"),
+                }));
+                state.push(entry(TranscriptItem::Thinking {
+                    text: "Run them all.\nThen report.".into(),
+                }));
+                state.push(entry(TranscriptItem::ToolUse {
+                    id: id.clone(),
+                    name: "Bash".into(),
+                    input: json!({"command": "cargo test --all"}),
+                }));
+                state.push(entry(TranscriptItem::ToolResult {
+                    tool_use_id: id,
+                    content: json!(output),
+                    is_error: false,
+                }));
+                state.push(entry(TranscriptItem::Assistant {
+                    text: markdown.into(),
+                }));
+                state.push(entry(TranscriptItem::Notice {
+                    level: NoticeLevel::Info,
+                    text: "turn done".into(),
+                }));
+                i += 1;
+            }
+            state.prepare(TranscriptView::lines_area(area, true), &theme);
+        }
+        Self {
+            state,
+            theme,
+            buf: Buffer::empty(area),
+            area,
+            appended: 0,
+        }
+    }
+
+    /// Wrapped lines in the transcript.
+    pub fn total_lines(&self) -> usize {
+        self.state.total_lines()
+    }
+
+    /// Scroll to the middle (the view stops following).
+    pub fn scroll_to_middle(&mut self) {
+        self.state.goto_top();
+        self.state.scroll_lines(false, self.state.total_lines() / 2);
+    }
+
+    /// One frame: bring the cache up to date and draw the visible rows.
+    pub fn frame(&mut self) {
+        self.state
+            .prepare(TranscriptView::lines_area(self.area, true), &self.theme);
+        TranscriptView {
+            state: &self.state,
+            theme: &self.theme,
+            focused: true,
+            working: Some(Working {
+                since: 0.0,
+                now: 42.0,
+                tool: self.state.in_flight_tool(),
+            }),
+            empty_hint: "",
+        }
+        .render(self.area, &mut self.buf);
+    }
+
+    /// Stream one assistant message in, then draw (the live case).
+    pub fn append_and_frame(&mut self) {
+        self.appended += 1;
+        self.state.push(entry(TranscriptItem::Assistant {
+            text: format!(
+                "streamed message {} with a little **markdown**",
+                self.appended
+            ),
+        }));
+        self.frame();
+    }
+}

@@ -1,0 +1,1143 @@
+//! The rich, virtualized transcript renderer shared by the orchestrator chat and the
+//! AgentTranscript panel: entries become blocks (a tool call is paired with its result), each
+//! block is wrapped once into its own lines (appends wrap only the new blocks, a toggle
+//! re-wraps only that block, a width change re-wraps all), and a frame draws only the rows
+//! that are visible (binary search for the first block, then walk).
+
+use crate::core::time::Epoch;
+use crate::core::transcript::{
+    NoticeLevel, TranscriptEntry, TranscriptItem, one_line, tool_input_brief,
+};
+use crate::ui::render::highlight::highlight;
+use crate::ui::render::markdown::{CodeCache, render_cached};
+use crate::ui::render::theme::Theme;
+use crate::ui::render::wrap::{truncate, wrap};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use serde_json::Value;
+use std::collections::HashMap;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The "working…" row: the agent has a turn in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Working {
+    /// When the turn began.
+    pub since: Epoch,
+    /// The clock of this frame.
+    pub now: Epoch,
+    /// The tool in flight (`Bash cargo test`), if any.
+    pub tool: Option<String>,
+}
+
+/// One display block: an entry, or a tool call with its result.
+#[derive(Debug)]
+struct Block {
+    /// The block's entry (the ToolUse for a tool call).
+    entry: usize,
+    /// A tool call's result entry, once it arrived.
+    result: Option<usize>,
+    collapsible: bool,
+    collapsed: bool,
+    /// A blank line before the block (part of `lines`).
+    gap: bool,
+    /// Wrapped at the state's width.
+    lines: Vec<Line<'static>>,
+    /// Index of its first line in the whole transcript.
+    start: usize,
+    /// Highlighted code blocks (survive re-wraps at another width).
+    code: CodeCache,
+}
+
+impl Block {
+    fn end(&self) -> usize {
+        self.start + self.lines.len()
+    }
+
+    fn header(&self) -> usize {
+        self.start + usize::from(self.gap)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Search {
+    /// Lowercased.
+    query: String,
+    /// Blocks whose text contains the query, in order.
+    hits: Vec<usize>,
+    /// Index into `hits` of the current match.
+    current: usize,
+}
+
+/// The transcript, its wrapped-line cache (per block), collapse state, selection, scroll
+/// position (follow mode unless the user scrolled back) and search.
+#[derive(Debug, Default)]
+pub(crate) struct TranscriptViewState {
+    entries: Vec<TranscriptEntry>,
+    blocks: Vec<Block>,
+    /// tool_use id → block of a call whose result has not arrived yet.
+    open_tools: HashMap<String, usize>,
+    /// Width the wrapped blocks were laid out for.
+    width: u16,
+    /// Where the lines were drawn at the last `prepare` (mouse hit-testing, paging).
+    area: Rect,
+    /// Blocks `[..wrapped]` have lines at `width`.
+    wrapped: usize,
+    /// Wrapped blocks to wrap again (result arrived, toggled).
+    stale: Vec<usize>,
+    /// Lines of blocks `[..wrapped]`.
+    total: usize,
+    /// First visible line.
+    top: usize,
+    /// The user scrolled back: appends do not move the view.
+    pinned: bool,
+    /// New collapsible blocks start expanded (after "expand all").
+    expand_all: bool,
+    selected: Option<usize>,
+    /// Bring this block (and the line matching the search, if any) into view at `prepare`.
+    reveal: Option<usize>,
+    search: Option<Search>,
+    /// Lines drawn by the last render (tests check virtualization).
+    #[cfg(test)]
+    pub(crate) drawn: std::cell::Cell<usize>,
+}
+
+impl TranscriptViewState {
+    /// Append an entry. A tool result joins its call's block (only that block is wrapped
+    /// again); a turn end closes calls still open (interrupted ones).
+    pub(crate) fn push(&mut self, entry: TranscriptEntry) {
+        let idx = self.entries.len();
+        let (collapsible, tool_id) = match &entry.item {
+            TranscriptItem::ToolResult { tool_use_id, .. } => {
+                if let Some(b) = self.open_tools.remove(tool_use_id) {
+                    self.entries.push(entry);
+                    self.blocks[b].result = Some(idx);
+                    if b < self.wrapped {
+                        self.stale.push(b);
+                    }
+                    self.search_add(b);
+                    return;
+                }
+                (true, None)
+            }
+            TranscriptItem::ToolUse { id, .. } => (true, Some(id.clone())),
+            TranscriptItem::Thinking { text } if !text.trim().is_empty() => (true, None),
+            TranscriptItem::TurnEnd {
+                is_error: false, ..
+            } => {
+                self.open_tools.clear();
+                self.entries.push(entry);
+                return;
+            }
+            TranscriptItem::Assistant { text } | TranscriptItem::Thinking { text }
+                if text.trim().is_empty() =>
+            {
+                self.entries.push(entry);
+                return;
+            }
+            TranscriptItem::TurnEnd { .. } => {
+                self.open_tools.clear();
+                (false, None)
+            }
+            TranscriptItem::User { .. }
+            | TranscriptItem::Assistant { .. }
+            | TranscriptItem::Thinking { .. }
+            | TranscriptItem::Unknown { .. }
+            | TranscriptItem::Notice { .. } => (false, None),
+        };
+        let toolish = |item: &TranscriptItem| {
+            matches!(
+                item,
+                TranscriptItem::ToolUse { .. }
+                    | TranscriptItem::ToolResult { .. }
+                    | TranscriptItem::Thinking { .. }
+            )
+        };
+        let gap = self
+            .blocks
+            .last()
+            .is_some_and(|prev| !(toolish(&self.entries[prev.entry].item) && toolish(&entry.item)));
+        let b = self.blocks.len();
+        if let Some(id) = tool_id {
+            self.open_tools.insert(id, b);
+        }
+        self.entries.push(entry);
+        self.blocks.push(Block {
+            entry: idx,
+            result: None,
+            collapsible,
+            collapsed: collapsible && !self.expand_all,
+            gap,
+            lines: Vec::new(),
+            start: 0,
+            code: CodeCache::new(),
+        });
+        self.search_add(b);
+    }
+
+    /// Replace the whole transcript (session switch, transcript loaded); back to follow mode.
+    pub(crate) fn replace(&mut self, entries: Vec<TranscriptEntry>) {
+        let (width, area, expand_all) = (self.width, self.area, self.expand_all);
+        *self = Self {
+            width,
+            area,
+            expand_all,
+            ..Self::default()
+        };
+        self.entries.reserve(entries.len());
+        for e in entries {
+            self.push(e);
+        }
+    }
+
+    /// Drop everything (the chat's `/clear`).
+    #[allow(dead_code)] // API for other panels (notes/transcript_view_api.md)
+    pub(crate) fn clear(&mut self) {
+        self.replace(Vec::new());
+    }
+
+    /// The entries, in order.
+    #[allow(dead_code)] // API for other panels (notes/transcript_view_api.md)
+    pub(crate) fn entries(&self) -> &[TranscriptEntry] {
+        &self.entries
+    }
+
+    /// Number of entries.
+    #[allow(dead_code)] // API for other panels (notes/transcript_view_api.md)
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// No entries.
+    #[allow(dead_code)] // API for other panels (notes/transcript_view_api.md)
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Wrapped lines in the whole transcript (as of the last `prepare`).
+    pub(crate) fn total_lines(&self) -> usize {
+        self.total
+    }
+
+    /// Whether new output scrolls into view.
+    pub(crate) fn following(&self) -> bool {
+        !self.pinned
+    }
+
+    /// The selected block.
+    pub(crate) fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Bring the line cache up to date for `area` (where the lines go: see
+    /// `TranscriptView::lines_area`). Wraps only new and stale blocks unless the width changed.
+    pub(crate) fn prepare(&mut self, area: Rect, theme: &Theme) {
+        if area.width != self.width {
+            self.width = area.width;
+            self.wrapped = 0;
+            self.total = 0;
+            self.stale.clear();
+        }
+        self.area = area;
+        let width = usize::from(area.width).max(1);
+        let mut stale = std::mem::take(&mut self.stale);
+        stale.retain(|&b| b < self.wrapped);
+        stale.sort_unstable();
+        stale.dedup();
+        if let Some(&first) = stale.first() {
+            let top0 = self.top;
+            for &b in &stale {
+                let old = self.blocks[b].lines.len();
+                let lines = self.block_lines(b, width, theme);
+                let block = &mut self.blocks[b];
+                block.lines = lines;
+                let new = block.lines.len();
+                // Keep the view still when a block above it changes size.
+                if self.pinned && block.start + old <= top0 {
+                    self.top = (self.top + new).saturating_sub(old);
+                }
+            }
+            let mut start = self.blocks[first].start;
+            for block in &mut self.blocks[first..self.wrapped] {
+                block.start = start;
+                start += block.lines.len();
+            }
+            self.total = start;
+        }
+        for b in self.wrapped..self.blocks.len() {
+            let lines = self.block_lines(b, width, theme);
+            let block = &mut self.blocks[b];
+            block.lines = lines;
+            block.start = self.total;
+            self.total += block.lines.len();
+        }
+        self.wrapped = self.blocks.len();
+        if let Some(b) = self.reveal.take() {
+            self.reveal_block(b);
+        }
+        self.clamp();
+    }
+
+    fn height(&self) -> usize {
+        usize::from(self.area.height)
+    }
+
+    fn max_top(&self) -> usize {
+        self.total.saturating_sub(self.height())
+    }
+
+    fn clamp(&mut self) {
+        let max = self.max_top();
+        if !self.pinned || self.top >= max {
+            self.top = max;
+            self.pinned = false;
+        }
+    }
+
+    fn set_top(&mut self, top: usize) {
+        self.top = top.min(self.max_top());
+        self.pinned = self.top < self.max_top();
+    }
+
+    /// Scroll a page up (`up`) or down; reaching the bottom follows again.
+    pub(crate) fn page(&mut self, up: bool) {
+        let step = self.height().saturating_sub(1).max(1);
+        self.scroll_lines(up, step);
+    }
+
+    /// Scroll by `n` lines (mouse wheel); reaching the bottom follows again.
+    pub(crate) fn scroll_lines(&mut self, up: bool, n: usize) {
+        let top = if up {
+            self.top.saturating_sub(n)
+        } else {
+            self.top + n
+        };
+        self.set_top(top);
+    }
+
+    /// Jump to the end and follow new output.
+    pub(crate) fn follow_end(&mut self) {
+        self.pinned = false;
+        self.top = self.max_top();
+    }
+
+    /// Jump to the first line.
+    pub(crate) fn goto_top(&mut self) {
+        self.set_top(0);
+    }
+
+    fn block_of_line(&self, line: usize) -> usize {
+        self.blocks[..self.wrapped].partition_point(|b| b.end() <= line)
+    }
+
+    /// Select the next block (the first visible one when none is selected).
+    pub(crate) fn select_next(&mut self) {
+        if self.wrapped == 0 {
+            return;
+        }
+        let b = match self.selected {
+            Some(b) => (b + 1).min(self.wrapped - 1),
+            None => self.block_of_line(self.top).min(self.wrapped - 1),
+        };
+        self.select(b);
+    }
+
+    /// Select the previous block (the last visible one when none is selected).
+    pub(crate) fn select_prev(&mut self) {
+        if self.wrapped == 0 {
+            return;
+        }
+        let b = match self.selected {
+            Some(b) => b.saturating_sub(1),
+            None => self
+                .block_of_line((self.top + self.height()).saturating_sub(1))
+                .min(self.wrapped - 1),
+        };
+        self.select(b);
+    }
+
+    /// Select the first (`last == false`) or last block.
+    pub(crate) fn select_edge(&mut self, last: bool) {
+        if self.wrapped == 0 {
+            return;
+        }
+        self.select(if last { self.wrapped - 1 } else { 0 });
+        if last {
+            self.follow_end();
+        }
+    }
+
+    /// Forget the selection.
+    pub(crate) fn clear_selection(&mut self) {
+        self.selected = None;
+    }
+
+    fn select(&mut self, b: usize) {
+        self.selected = Some(b);
+        self.reveal_block(b);
+    }
+
+    /// Scroll so block `b`'s header is visible, and as much of the block as fits.
+    fn reveal_block(&mut self, b: usize) {
+        let Some(block) = self.blocks.get(b).filter(|_| b < self.wrapped) else {
+            return;
+        };
+        let (header, end, h) = (block.header(), block.end(), self.height().max(1));
+        let needle_line = self.search.as_ref().and_then(|s| {
+            (!s.query.is_empty() && s.hits.get(s.current) == Some(&b))
+                .then(|| {
+                    block
+                        .lines
+                        .iter()
+                        .position(|l| lower(&line_text(l)).contains(&s.query))
+                })
+                .flatten()
+        });
+        if let Some(i) = needle_line {
+            let line = block.start + i;
+            if line < self.top || line >= self.top + h {
+                self.set_top(line.saturating_sub(h / 3));
+            }
+            return;
+        }
+        if header < self.top {
+            self.set_top(header);
+        } else if end > self.top + h {
+            self.set_top(header.min(end.saturating_sub(h)));
+        }
+    }
+
+    /// Expand or collapse block `b` (only it is wrapped again).
+    fn toggle(&mut self, b: usize) -> bool {
+        let Some(block) = self.blocks.get_mut(b).filter(|x| x.collapsible) else {
+            return false;
+        };
+        block.collapsed = !block.collapsed;
+        if b < self.wrapped {
+            self.stale.push(b);
+        }
+        if self.pinned || self.selected == Some(b) {
+            self.reveal = Some(b);
+        }
+        true
+    }
+
+    /// Expand or collapse the selected block.
+    pub(crate) fn toggle_selected(&mut self) -> bool {
+        self.selected.is_some_and(|b| self.toggle(b))
+    }
+
+    /// Expand every collapsible block if any is collapsed, else collapse them all; new blocks
+    /// follow the choice.
+    pub(crate) fn toggle_all(&mut self) {
+        let expand = self.blocks.iter().any(|b| b.collapsible && b.collapsed);
+        self.expand_all = expand;
+        for (i, b) in self.blocks.iter_mut().enumerate() {
+            if b.collapsible && b.collapsed == expand {
+                b.collapsed = !expand;
+                if i < self.wrapped {
+                    self.stale.push(i);
+                }
+            }
+        }
+        if let Some(b) = self.selected {
+            self.reveal = Some(b);
+        }
+    }
+
+    /// Mouse click at `pos` (screen coordinates): toggles the block whose header is there.
+    pub(crate) fn click(&mut self, pos: Position) -> bool {
+        if !self.area.contains(pos) {
+            return false;
+        }
+        let line = self.top + usize::from(pos.y - self.area.y);
+        if line >= self.total {
+            return false;
+        }
+        let b = self.block_of_line(line);
+        b < self.wrapped && self.blocks[b].header() == line && self.toggle(b)
+    }
+
+    /// Search for `query` (case-insensitive) over the full text of every block, collapsed or
+    /// not; jumps to the first match at or after the view. Returns the number of matches.
+    pub(crate) fn search(&mut self, query: &str) -> usize {
+        let query = lower(query.trim());
+        if query.is_empty() {
+            self.search = None;
+            return 0;
+        }
+        let hits: Vec<usize> = (0..self.blocks.len())
+            .filter(|&b| lower(&self.block_text(b)).contains(&query))
+            .collect();
+        let first_visible = self.block_of_line(self.top);
+        let current = hits.iter().position(|&b| b >= first_visible).unwrap_or(0);
+        let n = hits.len();
+        self.search = Some(Search {
+            query,
+            hits,
+            current,
+        });
+        if n > 0 {
+            self.jump_to_match();
+        }
+        n
+    }
+
+    /// Move to the next (`forward`) or previous match, wrapping around; false without matches.
+    pub(crate) fn search_next(&mut self, forward: bool) -> bool {
+        let Some(s) = self.search.as_mut().filter(|s| !s.hits.is_empty()) else {
+            return false;
+        };
+        let n = s.hits.len();
+        s.current = if forward {
+            (s.current + 1) % n
+        } else {
+            (s.current + n - 1) % n
+        };
+        self.jump_to_match();
+        true
+    }
+
+    fn jump_to_match(&mut self) {
+        let Some(s) = self.search.as_ref() else {
+            return;
+        };
+        let Some(&b) = s.hits.get(s.current) else {
+            return;
+        };
+        let query = s.query.clone();
+        self.selected = Some(b);
+        // A match hidden in a collapsed block: open it.
+        let block = &self.blocks[b];
+        if block.collapsible
+            && block.collapsed
+            && !block
+                .lines
+                .iter()
+                .any(|l| lower(&line_text(l)).contains(&query))
+        {
+            self.toggle(b);
+        }
+        self.reveal = Some(b);
+        if self.stale.is_empty() && b < self.wrapped {
+            self.reveal = None;
+            self.reveal_block(b);
+        }
+    }
+
+    /// Forget the search.
+    pub(crate) fn clear_search(&mut self) {
+        self.search = None;
+    }
+
+    /// The search: (current match 1-based, matches, query).
+    pub(crate) fn search_status(&self) -> Option<(usize, usize, &str)> {
+        self.search.as_ref().map(|s| {
+            let cur = if s.hits.is_empty() { 0 } else { s.current + 1 };
+            (cur, s.hits.len(), s.query.as_str())
+        })
+    }
+
+    fn search_add(&mut self, b: usize) {
+        let Some(q) = self.search.as_ref().map(|s| s.query.clone()) else {
+            return;
+        };
+        if lower(&self.block_text(b)).contains(&q)
+            && let Some(s) = self.search.as_mut()
+            && s.hits.last() != Some(&b)
+            && !s.hits.contains(&b)
+        {
+            s.hits.push(b);
+            s.hits.sort_unstable();
+        }
+    }
+
+    /// The full text of the selected block (for the clipboard).
+    pub(crate) fn selected_text(&self) -> Option<String> {
+        self.selected.map(|b| self.block_text(b))
+    }
+
+    /// `Bash cargo test`: the newest call whose result has not arrived.
+    pub(crate) fn in_flight_tool(&self) -> Option<String> {
+        let b = *self.open_tools.values().max()?;
+        match &self.entries[self.blocks[b].entry].item {
+            TranscriptItem::ToolUse { name, input, .. } => Some(format!(
+                "{name} {}",
+                one_line(&tool_input_brief(name, input), 60)
+            )),
+            _ => None,
+        }
+    }
+
+    /// Everything a block says, unabridged.
+    fn block_text(&self, b: usize) -> String {
+        let block = &self.blocks[b];
+        let mut out = item_text(&self.entries[block.entry].item);
+        if let Some(r) = block.result {
+            out.push_str("\n\n");
+            out.push_str(&item_text(&self.entries[r].item));
+        }
+        out
+    }
+
+    fn block_lines(&mut self, b: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let mut out = Vec::new();
+        let block = &mut self.blocks[b];
+        if block.gap {
+            out.push(Line::default());
+        }
+        let result = block.result.map(|r| &self.entries[r].item);
+        let item = &self.entries[block.entry].item;
+        let collapsed = block.collapsed;
+        match item {
+            TranscriptItem::User { text } => user_lines(text, width, theme, &mut out),
+            TranscriptItem::Assistant { text } => {
+                render_cached(text, width, theme, &mut out, &mut block.code);
+            }
+            TranscriptItem::Thinking { text } => {
+                thinking_lines(text, collapsed, width, theme, &mut out)
+            }
+            TranscriptItem::ToolUse { name, input, .. } => {
+                tool_lines(name, input, result, collapsed, width, theme, &mut out);
+            }
+            TranscriptItem::ToolResult { .. } => {
+                result_lines(item, collapsed, width, theme, &mut out);
+            }
+            TranscriptItem::TurnEnd { text, .. } => {
+                prefixed(
+                    &format!("turn failed: {text}"),
+                    "✗ ",
+                    theme.error,
+                    width,
+                    &mut out,
+                );
+            }
+            TranscriptItem::Unknown { raw } => {
+                let line = truncate(&format!("? {}", one_line(raw, width)), width);
+                out.push(Line::from(Span::styled(line, theme.dim)));
+            }
+            TranscriptItem::Notice { level, text } => {
+                let prefix = match level {
+                    NoticeLevel::Info => "ℹ ",
+                    NoticeLevel::Warning => "⚠ ",
+                    NoticeLevel::Error => "✗ ",
+                };
+                prefixed(text, prefix, theme.notice(*level), width, &mut out);
+            }
+        }
+        out
+    }
+}
+
+/// The plain text of an item, in full (inputs as pretty JSON, Bash as its command).
+fn item_text(item: &TranscriptItem) -> String {
+    match item {
+        TranscriptItem::User { text }
+        | TranscriptItem::Assistant { text }
+        | TranscriptItem::Thinking { text }
+        | TranscriptItem::Notice { text, .. }
+        | TranscriptItem::TurnEnd { text, .. } => text.clone(),
+        TranscriptItem::Unknown { raw } => raw.clone(),
+        TranscriptItem::ToolUse { name, input, .. } => match input.get("command") {
+            Some(Value::String(c)) if name == "Bash" => format!("{name}\n{c}"),
+            _ => format!(
+                "{name}\n{}",
+                serde_json::to_string_pretty(input).unwrap_or_default()
+            ),
+        },
+        TranscriptItem::ToolResult { content, .. } => TranscriptItem::content_text(content),
+    }
+}
+
+fn lower(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// The plain text of a display line.
+pub(crate) fn line_text(l: &Line<'_>) -> String {
+    l.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// `text` wrapped under `prefix` (continuation lines indented by its width).
+fn prefixed(text: &str, prefix: &str, style: Style, width: usize, out: &mut Vec<Line<'static>>) {
+    let pw = prefix.width();
+    for (i, l) in wrap(text, width.saturating_sub(pw).max(1))
+        .into_iter()
+        .enumerate()
+    {
+        let lead = if i == 0 {
+            prefix.to_owned()
+        } else {
+            " ".repeat(pw)
+        };
+        out.push(Line::from(vec![
+            Span::styled(lead, style),
+            Span::styled(l, style),
+        ]));
+    }
+}
+
+/// `[alpha → orchestrator] …` / `[alpha asks, request r1] …`: a message the app wrote on an
+/// agent's behalf. Returns (tag, body).
+fn synthetic(text: &str) -> Option<(&str, &str)> {
+    let rest = text.strip_prefix('[')?;
+    let end = rest.find(']')?;
+    let tag = &rest[..end];
+    (tag.contains(" → ") || tag.contains(" asks")).then(|| (tag, rest[end + 1..].trim_start()))
+}
+
+fn user_lines(text: &str, width: usize, theme: &Theme, out: &mut Vec<Line<'static>>) {
+    if let Some((tag, body)) = synthetic(text) {
+        let style = if tag.contains(" asks") {
+            theme.warning
+        } else {
+            theme.info
+        };
+        out.push(Line::from(vec![
+            Span::styled("◆ ", style),
+            Span::styled(
+                truncate(tag, width.saturating_sub(2)),
+                style.add_modifier(Modifier::BOLD),
+            ),
+        ]));
+        prefixed(body, "  ", theme.text, width, out);
+        return;
+    }
+    prefixed(text, "› ", theme.user, width, out);
+}
+
+fn thinking_lines(
+    text: &str,
+    collapsed: bool,
+    width: usize,
+    theme: &Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let n = text.trim().lines().count();
+    if collapsed {
+        let s = if n == 1 { "" } else { "s" };
+        out.push(Line::from(Span::styled(
+            truncate(&format!("✻ Thinking… ({n} line{s})"), width),
+            theme.thinking,
+        )));
+        return;
+    }
+    out.push(Line::from(Span::styled("✻ Thinking…", theme.thinking)));
+    prefixed(text.trim(), "  ", theme.thinking, width, out);
+}
+
+/// Glyph and style of a call by its result: running, ok, failed.
+fn call_status(result: Option<&TranscriptItem>, theme: &Theme) -> Style {
+    match result {
+        None => theme.warning,
+        Some(TranscriptItem::ToolResult { is_error: true, .. }) => theme.error,
+        Some(_) => theme.ok,
+    }
+}
+
+fn tool_lines(
+    name: &str,
+    input: &Value,
+    result: Option<&TranscriptItem>,
+    collapsed: bool,
+    width: usize,
+    theme: &Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let brief = one_line(&tool_input_brief(name, input), width);
+    let head = Line::from(vec![
+        Span::styled("⏺ ", call_status(result, theme)),
+        Span::styled(
+            truncate(name, width.saturating_sub(2)),
+            theme.text.add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(
+            truncate(
+                &format!("  {brief}"),
+                width.saturating_sub(2 + name.width()),
+            ),
+            theme.tool,
+        ),
+    ]);
+    out.push(head);
+    if !collapsed {
+        input_lines(name, input, width, theme, out);
+    }
+    match result {
+        Some(r) => result_lines(r, collapsed, width, theme, out),
+        None if !collapsed => out.push(Line::from(Span::styled("  ⎿ running…", theme.dim))),
+        None => {}
+    }
+}
+
+const GUTTER: &str = "  │ ";
+
+/// The full input of a call: the command, a diff for edits, pretty JSON otherwise.
+fn input_lines(
+    name: &str,
+    input: &Value,
+    width: usize,
+    theme: &Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let s = |k: &str| input.get(k).and_then(Value::as_str);
+    match name {
+        "Bash" if s("command").is_some() => {
+            let cmd = s("command").unwrap_or_default();
+            if let Some(d) = s("description") {
+                fold(&[(theme.dim, format!("# {d}"))], width, theme, out);
+            }
+            match highlight(cmd, "bash") {
+                Some(lines) => lines.iter().for_each(|l| fold(l, width, theme, out)),
+                None => cmd
+                    .lines()
+                    .for_each(|l| fold(&[(theme.text, l.to_owned())], width, theme, out)),
+            }
+        }
+        "Edit" if s("old_string").is_some() || s("new_string").is_some() => {
+            diff_lines(
+                s("old_string").unwrap_or_default(),
+                s("new_string").unwrap_or_default(),
+                width,
+                theme,
+                out,
+            );
+        }
+        "MultiEdit" if input.get("edits").is_some_and(Value::is_array) => {
+            let edits = input.get("edits").and_then(Value::as_array);
+            for (i, e) in edits.into_iter().flatten().enumerate() {
+                let g = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default();
+                fold(&[(theme.dim, format!("edit {}", i + 1))], width, theme, out);
+                diff_lines(g("old_string"), g("new_string"), width, theme, out);
+            }
+        }
+        "Write" if s("content").is_some() => {
+            diff_lines("", s("content").unwrap_or_default(), width, theme, out);
+        }
+        _ => {
+            let pretty = serde_json::to_string_pretty(input).unwrap_or_default();
+            for l in pretty.lines() {
+                fold(&[(theme.text, l.to_owned())], width, theme, out);
+            }
+        }
+    }
+}
+
+/// A coloured line diff of `old` → `new`.
+fn diff_lines(old: &str, new: &str, width: usize, theme: &Theme, out: &mut Vec<Line<'static>>) {
+    // A last line without its newline must still equal the same line with one.
+    let nl = |s: &str| {
+        if s.is_empty() || s.ends_with('\n') {
+            s.to_owned()
+        } else {
+            format!("{s}\n")
+        }
+    };
+    let (old, new) = (nl(old), nl(new));
+    let diff = similar::TextDiff::from_lines(&old, &new);
+    for change in diff.iter_all_changes() {
+        let (sign, style) = match change.tag() {
+            similar::ChangeTag::Delete => ('-', theme.error),
+            similar::ChangeTag::Insert => ('+', theme.ok),
+            similar::ChangeTag::Equal => (' ', theme.dim),
+        };
+        let text = change
+            .value()
+            .trim_end_matches(['\n', '\r'])
+            .replace('\t', "    ");
+        fold(&[(style, format!("{sign} {text}"))], width, theme, out);
+    }
+}
+
+/// Styled pieces hard-wrapped at `width` under the detail gutter.
+fn fold(pieces: &[(Style, String)], width: usize, theme: &Theme, out: &mut Vec<Line<'static>>) {
+    let avail = width.saturating_sub(GUTTER.width()).max(1);
+    let mut spans = vec![Span::styled(GUTTER, theme.dim)];
+    let mut used = 0;
+    for (style, text) in pieces {
+        let mut chunk = String::new();
+        for ch in text.chars() {
+            let cw = ch.width().unwrap_or(0);
+            if used + cw > avail && used > 0 {
+                if !chunk.is_empty() {
+                    spans.push(Span::styled(std::mem::take(&mut chunk), *style));
+                }
+                out.push(Line::from(std::mem::take(&mut spans)));
+                spans.push(Span::styled(GUTTER, theme.dim));
+                used = 0;
+            }
+            chunk.push(ch);
+            used += cw;
+        }
+        if !chunk.is_empty() {
+            spans.push(Span::styled(chunk, *style));
+        }
+    }
+    out.push(Line::from(spans));
+}
+
+/// A result: one summary line when collapsed (`⎿ ✓ first line (+N lines)`), else in full.
+fn result_lines(
+    item: &TranscriptItem,
+    collapsed: bool,
+    width: usize,
+    theme: &Theme,
+    out: &mut Vec<Line<'static>>,
+) {
+    let TranscriptItem::ToolResult {
+        content, is_error, ..
+    } = item
+    else {
+        return;
+    };
+    let text = TranscriptItem::content_text(content);
+    let (mark, style) = if *is_error {
+        ("✗", theme.error)
+    } else {
+        ("✓", theme.tool)
+    };
+    if collapsed {
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let head = lines.next().unwrap_or("(no output)");
+        let more = lines.count();
+        let summary = if more > 0 {
+            format!("  ⎿ {mark} {} (+{more} lines)", one_line(head, width))
+        } else {
+            format!("  ⎿ {mark} {}", one_line(head, width))
+        };
+        let mark_style = if *is_error { theme.error } else { theme.ok };
+        let summary = truncate(&summary, width);
+        let (lead, rest) = summary.split_at(summary.find(mark).map_or(0, |i| i + mark.len()));
+        out.push(Line::from(vec![
+            Span::styled(lead.to_owned(), mark_style),
+            Span::styled(rest.to_owned(), style),
+        ]));
+        return;
+    }
+    let body = if text.trim().is_empty() {
+        "(no output)".to_owned()
+    } else {
+        text.trim_end().to_owned()
+    };
+    prefixed(&body, &format!("  ⎿ {mark} "), style, width, out);
+}
+
+/// Borrowed view of a transcript for one frame.
+pub(crate) struct TranscriptView<'a> {
+    pub state: &'a TranscriptViewState,
+    pub theme: &'a Theme,
+    /// Shows the selected block (keys go here).
+    pub focused: bool,
+    /// The agent has a turn in progress.
+    pub working: Option<Working>,
+    /// Shown when there is nothing yet.
+    pub empty_hint: &'a str,
+}
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// `12s`, `3m 05s`, `1h 02m`.
+fn elapsed(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+impl TranscriptView<'_> {
+    /// Where the lines go inside `area` (the working row takes the bottom row).
+    pub(crate) fn lines_area(area: Rect, working: bool) -> Rect {
+        Rect {
+            height: area
+                .height
+                .saturating_sub(u16::from(working && area.height > 1)),
+            ..area
+        }
+    }
+
+    /// Draw the visible lines (after `prepare` with `lines_area(area, …)`).
+    pub(crate) fn render(&self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
+        let s = self.state;
+        let t = self.theme;
+        let lines_area = Self::lines_area(area, self.working.is_some());
+        if let Some(w) = &self.working
+            && lines_area.height < area.height
+        {
+            self.render_working(
+                w,
+                Rect {
+                    y: area.bottom() - 1,
+                    height: 1,
+                    ..area
+                },
+                buf,
+            );
+        }
+        if s.total == 0 {
+            for (i, l) in wrap(self.empty_hint, usize::from(area.width))
+                .iter()
+                .enumerate()
+            {
+                let y = lines_area.y + 1 + i as u16;
+                if y >= lines_area.bottom() {
+                    break;
+                }
+                buf.set_stringn(lines_area.x, y, l, usize::from(area.width), t.dim);
+            }
+            return;
+        }
+        let h = usize::from(lines_area.height);
+        let mut b = s.block_of_line(s.top);
+        let Some(first) = s.blocks.get(b) else {
+            return;
+        };
+        let mut li = s.top - first.start;
+        let query = s
+            .search
+            .as_ref()
+            .map(|x| x.query.as_str())
+            .filter(|q| !q.is_empty());
+        let mut drawn = 0;
+        for row in 0..h {
+            while b < s.wrapped && li >= s.blocks[b].lines.len() {
+                b += 1;
+                li = 0;
+            }
+            if b >= s.wrapped {
+                break;
+            }
+            let y = lines_area.y + row as u16;
+            let block = &s.blocks[b];
+            let line = &block.lines[li];
+            buf.set_line(lines_area.x, y, line, lines_area.width);
+            drawn += 1;
+            if self.focused && s.selected == Some(b) && (li > 0 || !block.gap) {
+                buf.set_style(Rect::new(lines_area.x, y, lines_area.width, 1), t.selection);
+                if let Some(cell) = buf.cell_mut((lines_area.x, y))
+                    && cell.symbol() == " "
+                {
+                    cell.set_symbol("▌").set_style(t.accent);
+                }
+            }
+            if let Some(q) = query {
+                mark_matches(
+                    line,
+                    q,
+                    lines_area.x,
+                    y,
+                    lines_area.right(),
+                    t.badge_alert,
+                    buf,
+                );
+            }
+            li += 1;
+        }
+        #[cfg(test)]
+        s.drawn.set(drawn);
+        #[cfg(not(test))]
+        let _ = drawn;
+        let below = s.total.saturating_sub(s.top + h);
+        if s.pinned && below > 0 {
+            let tag = format!(" ↓ {below} more · End follows ");
+            let w = tag.width() as u16;
+            if w < lines_area.width {
+                buf.set_string(
+                    lines_area.right() - w,
+                    lines_area.bottom() - 1,
+                    tag,
+                    t.badge_alert,
+                );
+            }
+        }
+    }
+
+    fn render_working(&self, w: &Working, row: Rect, buf: &mut Buffer) {
+        let secs = (w.now - w.since).max(0.0) as u64;
+        let frame = SPINNER[(w.now.max(0.0) as u64 % SPINNER.len() as u64) as usize];
+        let mut spans = vec![
+            Span::styled(format!("{frame} "), self.theme.warning),
+            Span::styled(format!("working… {}", elapsed(secs)), self.theme.warning),
+        ];
+        if let Some(tool) = &w.tool {
+            spans.push(Span::styled(" · ⏺ ", self.theme.dim));
+            spans.push(Span::styled(tool.clone(), self.theme.tool));
+        }
+        buf.set_line(row.x, row.y, &Line::from(spans), row.width);
+    }
+}
+
+/// Paint every case-insensitive occurrence of `query` in `line` (drawn at `x`, `y`).
+fn mark_matches(
+    line: &Line<'_>,
+    query: &str,
+    x: u16,
+    y: u16,
+    right: u16,
+    style: Style,
+    buf: &mut Buffer,
+) {
+    let chars: Vec<(char, usize)> = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars())
+        .map(|c| (c.to_lowercase().next().unwrap_or(c), c.width().unwrap_or(0)))
+        .collect();
+    let q: Vec<char> = query.chars().collect();
+    if q.is_empty() || q.len() > chars.len() {
+        return;
+    }
+    let mut col = 0usize;
+    let mut i = 0;
+    while i + q.len() <= chars.len() {
+        if chars[i..i + q.len()]
+            .iter()
+            .map(|c| c.0)
+            .eq(q.iter().copied())
+        {
+            let w: usize = chars[i..i + q.len()].iter().map(|c| c.1).sum();
+            let start = x as usize + col;
+            if start < usize::from(right) {
+                let w = w.min(usize::from(right) - start);
+                buf.set_style(Rect::new(start as u16, y, w as u16, 1), style);
+            }
+            col += w;
+            i += q.len();
+        } else {
+            col += chars[i].1;
+            i += 1;
+        }
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard (written to stdout by
+/// the event loop, never by a widget).
+pub(crate) fn osc52(text: &str) -> String {
+    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
