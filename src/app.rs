@@ -125,12 +125,19 @@ fn demo_command(global: &GlobalPaths) -> anyhow::Result<ClaudeCommand> {
     })
 }
 
+/// Lines the log writer queues before dropping (it never blocks the UI).
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// Log to `<state dir>/patchfeld.log` (never to the terminal). The guard flushes on drop.
 fn start_logging(global: &GlobalPaths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = global.state_dir();
     std::fs::create_dir_all(dir).ok()?;
     let appender = tracing_appender::rolling::never(dir, "patchfeld.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue preallocates 128 000 line slots (≈ 4 MB resident from the start);
+    // a few thousand lines is plenty for a log that is written at info level.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .finish(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("PATCHFELD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

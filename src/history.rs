@@ -245,6 +245,7 @@ mod tests {
             last_activity: None,
             archived: false,
             current_tool: None,
+            worktree: None,
         }
     }
 

@@ -521,6 +521,7 @@ fn past_record(
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 

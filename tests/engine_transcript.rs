@@ -1,5 +1,6 @@
 //! `EngineCommand::LoadTranscript` against the real engine and the fake agent over real pipes:
-//! the reply holds the agent's whole transcript (beyond any UI cap), by id or name.
+//! an agent streams 5 000 messages; the reply holds its whole transcript (beyond any UI cap), by
+//! id or name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -11,7 +12,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn load_transcript_returns_a_childs_full_transcript() {
-    let blocks: Vec<serde_json::Value> = (0..300)
+    let blocks: Vec<serde_json::Value> = (0..5000)
         .map(|i| json!({"text": format!("block {i}")}))
         .chain([json!({"tool": "Bash", "input": {"command": "ls"}, "result": "a\nb"})])
         .collect();
@@ -27,7 +28,7 @@ async fn load_transcript_returns_a_childs_full_transcript() {
         .unwrap();
     h.wait_state(&id, AgentState::Done).await;
     let streamed = h.transcript(&id);
-    assert!(streamed.len() > 300, "{}", streamed.len());
+    assert!(streamed.len() > 5000, "{}", streamed.len());
 
     let by_id = h.handle.load_transcript(id.as_str()).await.unwrap();
     let items: Vec<_> = by_id.iter().map(|e| e.item.clone()).collect();

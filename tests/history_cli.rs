@@ -41,6 +41,7 @@ fn record(id: &str, name: &str, started_at: f64) -> AgentRecord {
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 

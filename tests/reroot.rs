@@ -19,7 +19,7 @@ fn arg_after<'a>(argv: &'a Value, flag: &str) -> Option<&'a str> {
     args.get(i + 1)?.as_str()
 }
 
-fn argv_of_prompt<'a>(h: &'a [Value], n: usize) -> &'a Value {
+fn argv_of_prompt(h: &[Value], n: usize) -> &Value {
     &h[n]
 }
 
@@ -33,6 +33,7 @@ async fn config_defaults_reach_the_cli_unless_the_spawn_names_its_own() {
                 permission_mode: Some(PermissionMode::Plan),
                 allowed_tools: vec!["Read".into(), "Bash(ls:*)".into()],
                 disallowed_tools: vec!["WebFetch".into()],
+                worktree_setup: String::new(),
             },
             ..Default::default()
         },
@@ -125,6 +126,7 @@ fn record_in(dir: &std::path::Path, id: &str, name: &str, state: AgentState) -> 
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 

@@ -1,11 +1,12 @@
 //! Spawning the CLI: its own process group, line framing of stdout/stderr, and a kill that
 //! closes stdin, sends SIGTERM to the group and SIGKILL after a grace period.
 
+use super::line_reader::{Frame, LineReader, MAX_STDERR_LINE, MAX_STDOUT_LINE};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
 
@@ -41,8 +42,11 @@ pub enum ToChild {
 pub enum FromChild {
     /// One stdout line (without the newline).
     Stdout(String),
-    /// One stderr line.
+    /// One stderr line (lossily decoded, long lines shortened).
     Stderr(String),
+    /// stdout broke the protocol (not UTF-8, a line over the cap, closed while running); the
+    /// child cannot be trusted any more. Output keeps flowing until it is killed.
+    Fault(String),
     /// The process ended. `code` is None when a signal ended it.
     Exited {
         /// Exit code.
@@ -126,9 +130,18 @@ async fn supervise<M: Send + 'static>(
     wrap: impl Fn(FromChild) -> M + Send + Sync + 'static,
 ) {
     let mut stdin = pipes.stdin;
-    let mut stdout = pipes.stdout.map(|s| BufReader::new(s).lines());
-    let mut stderr = pipes.stderr.map(|s| BufReader::new(s).lines());
+    let mut stdout = Stream::new(pipes.stdout, MAX_STDOUT_LINE, true);
+    let mut stderr = Stream::new(pipes.stderr, MAX_STDERR_LINE, false);
+    let eof_grace = tokio::time::sleep(Duration::MAX);
+    tokio::pin!(eof_grace);
+    let mut eof_armed = false;
     let status = loop {
+        if stdout.reader.is_none() && !eof_armed {
+            eof_armed = true;
+            eof_grace
+                .as_mut()
+                .reset(tokio::time::Instant::now() + STDOUT_EOF_GRACE);
+        }
         tokio::select! {
             cmd = rx.recv() => match cmd {
                 Some(ToChild::Line(line)) => {
@@ -142,27 +155,30 @@ async fn supervise<M: Send + 'static>(
                     }
                 }
                 Some(ToChild::CloseStdin) => stdin = None,
-                Some(ToChild::Kill) => {
-                    drop(stdin.take());
-                    signal_group(pgid, libc::SIGTERM);
-                    break wait_or_kill(&mut child, pgid, &mut stdout, &mut stderr, &out, &wrap).await;
-                }
-                // The engine dropped us: behave like a kill so nothing outlives the app.
-                None => {
+                // `None`: the engine dropped us; behave like a kill so nothing outlives the app.
+                Some(ToChild::Kill) | None => {
                     drop(stdin.take());
                     signal_group(pgid, libc::SIGTERM);
                     break wait_or_kill(&mut child, pgid, &mut stdout, &mut stderr, &out, &wrap).await;
                 }
             },
-            line = next_line(&mut stdout) => match line {
-                Some(l) => { let _ = out.send(wrap(FromChild::Stdout(l))); }
-                None => stdout = None,
-            },
-            line = next_line(&mut stderr) => match line {
-                Some(l) => { let _ = out.send(wrap(FromChild::Stderr(l))); }
-                None => stderr = None,
-            },
-            status = child.wait(), if stdout.is_none() && stderr.is_none() => break status.ok(),
+            // A `None` (pipe closed) completes the branch too, so the loop re-checks the
+            // preconditions below.
+            msg = stdout.next() => if let Some(m) = msg { let _ = out.send(wrap(m)); },
+            msg = stderr.next() => if let Some(m) = msg { let _ = out.send(wrap(m)); },
+            status = child.wait(), if stdout.reader.is_none() && stderr.reader.is_none() => break status.ok(),
+            // stdout is gone but the process is not: it can never finish a turn we could see.
+            () = &mut eof_grace, if eof_armed => {
+                if let Ok(Some(status)) = child.try_wait() {
+                    break Some(status);
+                }
+                let _ = out.send(wrap(FromChild::Fault(
+                    "closed its stdout but kept running".to_owned(),
+                )));
+                drop(stdin.take());
+                signal_group(pgid, libc::SIGTERM);
+                break wait_or_kill(&mut child, pgid, &mut stdout, &mut stderr, &out, &wrap).await;
+            }
         }
     };
     // Whatever the leader did, leave no grandchildren behind in its group.
@@ -177,12 +193,80 @@ async fn supervise<M: Send + 'static>(
     let _ = out.send(wrap(FromChild::Exited { code, signal }));
 }
 
-type Lines<R> = Option<tokio::io::Lines<BufReader<R>>>;
+/// How long a child may live on after closing stdout before it is treated as hung.
+pub const STDOUT_EOF_GRACE: Duration = Duration::from_secs(2);
 
-async fn next_line<R: tokio::io::AsyncRead + Unpin>(lines: &mut Lines<R>) -> Option<String> {
-    match lines.as_mut() {
-        Some(l) => l.next_line().await.ok().flatten(),
-        None => std::future::pending().await,
+/// Longest stderr line forwarded (the engine keeps a tail of them for error reports).
+const STDERR_KEEP: usize = 2000;
+
+/// One output pipe: framing plus how its frames become reports.
+struct Stream<R> {
+    reader: Option<LineReader<R>>,
+    /// stdout is the protocol (strict UTF-8, faults reported); stderr is lossily decoded.
+    strict: bool,
+    lines: u64,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> Stream<R> {
+    fn new(pipe: Option<R>, cap: usize, strict: bool) -> Self {
+        Self {
+            reader: pipe.map(|p| LineReader::new(p, cap)),
+            strict,
+            lines: 0,
+        }
+    }
+
+    /// The next report from this pipe; `None` once when it closes (so `select!` re-checks its
+    /// preconditions), then pending forever.
+    async fn next(&mut self) -> Option<FromChild> {
+        {
+            let Some(reader) = self.reader.as_mut() else {
+                return std::future::pending().await;
+            };
+            let frame = match reader.next().await {
+                Ok(Some(f)) => f,
+                Ok(None) | Err(_) => {
+                    self.reader = None;
+                    return None;
+                }
+            };
+            self.lines += 1;
+            let n = self.lines;
+            Some(match (frame, self.strict) {
+                (Frame::Line(bytes), true) => match String::from_utf8(bytes) {
+                    Ok(line) => FromChild::Stdout(line),
+                    Err(e) => {
+                        let at = e.utf8_error().valid_up_to();
+                        let preview: String = String::from_utf8_lossy(e.as_bytes())
+                            .chars()
+                            .take(80)
+                            .collect();
+                        FromChild::Fault(format!(
+                            "stdout line {n} is not valid UTF-8 (bad byte at offset {at}): {preview}"
+                        ))
+                    }
+                },
+                (Frame::TooLong { at_least }, true) => FromChild::Fault(format!(
+                    "stdout line {n} is longer than the {} MiB limit (at least {at_least} bytes)",
+                    MAX_STDOUT_LINE / (1024 * 1024)
+                )),
+                (Frame::Line(bytes), false) => {
+                    let mut line = String::from_utf8_lossy(&bytes).into_owned();
+                    if line.len() > STDERR_KEEP {
+                        let mut cut = STDERR_KEEP;
+                        while !line.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        line.truncate(cut);
+                        line.push('…');
+                    }
+                    FromChild::Stderr(line)
+                }
+                (Frame::TooLong { at_least }, false) => FromChild::Stderr(format!(
+                    "[a stderr line of more than {at_least} bytes was dropped]"
+                )),
+            })
+        }
     }
 }
 
@@ -190,8 +274,8 @@ async fn next_line<R: tokio::io::AsyncRead + Unpin>(lines: &mut Lines<R>) -> Opt
 async fn wait_or_kill<M>(
     child: &mut Child,
     pgid: u32,
-    stdout: &mut Lines<tokio::process::ChildStdout>,
-    stderr: &mut Lines<tokio::process::ChildStderr>,
+    stdout: &mut Stream<tokio::process::ChildStdout>,
+    stderr: &mut Stream<tokio::process::ChildStderr>,
     out: &mpsc::UnboundedSender<M>,
     wrap: &(impl Fn(FromChild) -> M + Send + Sync),
 ) -> Option<std::process::ExitStatus> {
@@ -200,14 +284,10 @@ async fn wait_or_kill<M>(
     loop {
         tokio::select! {
             status = child.wait() => return status.ok(),
-            line = next_line(stdout) => match line {
-                Some(l) => { let _ = out.send(wrap(FromChild::Stdout(l))); }
-                None => *stdout = None,
-            },
-            line = next_line(stderr) => match line {
-                Some(l) => { let _ = out.send(wrap(FromChild::Stderr(l))); }
-                None => *stderr = None,
-            },
+            // A `None` (pipe closed) completes the branch too, so the loop re-checks the
+            // preconditions below.
+            msg = stdout.next() => if let Some(m) = msg { let _ = out.send(wrap(m)); },
+            msg = stderr.next() => if let Some(m) = msg { let _ = out.send(wrap(m)); },
             () = &mut grace => {
                 signal_group(pgid, libc::SIGKILL);
                 let _ = child.start_kill();

@@ -288,6 +288,9 @@ pub struct SpawnOptions {
     pub system_prompt: Option<String>,
     /// Permission mode (`None` = the app's default).
     pub permission_mode: Option<PermissionMode>,
+    /// Run in a fresh git worktree (`spawn_agent`'s `worktree`). Boxed: records stay small.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<Box<crate::core::worktree::WorktreeRequest>>,
 }
 
 /// One agent as persisted in `agents.json` and shown in the UI.
@@ -336,6 +339,9 @@ pub struct AgentRecord {
     /// The tool currently running, if any (not persisted meaningfully; cleared on settle).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_tool: Option<String>,
+    /// The git worktree it runs in, when spawned with `worktree`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<Box<crate::core::worktree::WorktreeInfo>>,
 }
 
 impl AgentRecord {

@@ -11,3 +11,4 @@ pub mod time;
 pub mod tool;
 pub mod transcript;
 pub mod widget;
+pub mod worktree;

@@ -112,7 +112,11 @@ impl TranscriptItem {
             Self::Assistant { text } => text.clone(),
             Self::Thinking { text } => format!("thinking: {text}"),
             Self::ToolUse { name, input, .. } => {
-                format!("{name} {}", tool_input_brief(name, input))
+                format!(
+                    "{} {}",
+                    tool_display_name(name).1,
+                    tool_input_brief(name, input)
+                )
             }
             Self::ToolResult {
                 content, is_error, ..
@@ -145,9 +149,40 @@ pub fn tool_input_brief(name: &str, input: &Value) -> String {
         "Task" | "Agent" => "description",
         _ => "",
     };
-    match input.get(key).and_then(Value::as_str) {
+    if let Some(v) = input.get(key).and_then(Value::as_str) {
+        return v.to_owned();
+    }
+    // MCP and unknown tools: the argument that names what the call is about, if any.
+    const LIKELY: [&str; 9] = [
+        "name",
+        "agent",
+        "agent_id",
+        "path",
+        "file_path",
+        "query",
+        "message",
+        "prompt",
+        "title",
+    ];
+    match LIKELY
+        .iter()
+        .find_map(|k| input.get(*k).and_then(Value::as_str))
+    {
         Some(v) => v.to_owned(),
+        None if input.as_object().is_some_and(|o| o.is_empty()) => String::new(),
         None => input.to_string(),
+    }
+}
+
+/// How a tool is named on screen: `mcp__patchfeld__spawn_agent` → (`Some("patchfeld")`,
+/// `spawn_agent`); built-in tools have no server.
+pub fn tool_display_name(name: &str) -> (Option<&str>, &str) {
+    match name
+        .strip_prefix("mcp__")
+        .and_then(|rest| rest.split_once("__"))
+    {
+        Some((server, tool)) if !server.is_empty() && !tool.is_empty() => (Some(server), tool),
+        _ => (None, name),
     }
 }
 
@@ -176,6 +211,31 @@ pub fn one_line(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mcp_tools_show_their_server_and_key_argument() {
+        assert_eq!(
+            tool_display_name("mcp__patchfeld__spawn_agent"),
+            (Some("patchfeld"), "spawn_agent")
+        );
+        assert_eq!(tool_display_name("Bash"), (None, "Bash"));
+        assert_eq!(tool_display_name("mcp__broken"), (None, "mcp__broken"));
+        assert_eq!(
+            tool_input_brief(
+                "mcp__patchfeld__spawn_agent",
+                &serde_json::json!({"prompt": "long task", "name": "researcher"})
+            ),
+            "researcher"
+        );
+        assert_eq!(
+            tool_input_brief("mcp__patchfeld__list_agents", &serde_json::json!({})),
+            ""
+        );
+        assert_eq!(
+            tool_input_brief("mcp__x__y", &serde_json::json!({"n": 3})),
+            "{\"n\":3}"
+        );
+    }
     use serde_json::json;
 
     #[test]

@@ -17,6 +17,8 @@ pub struct AgentDefaults {
     pub allowed_tools: Vec<String>,
     /// `--disallowedTools` when the spawn lists none.
     pub disallowed_tools: Vec<String>,
+    /// `worktree.setup`: shell command run in each new worktree (empty: none).
+    pub worktree_setup: String,
 }
 
 impl AgentDefaults {
@@ -29,6 +31,7 @@ impl AgentDefaults {
                 .filter(|m| *m != PermissionMode::Default),
             allowed_tools: config.allowed_tools().to_vec(),
             disallowed_tools: config.disallowed_tools().to_vec(),
+            worktree_setup: config.worktree_setup().to_owned(),
         }
     }
 

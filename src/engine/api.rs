@@ -153,6 +153,36 @@ pub enum EngineCommand {
         /// The entries, oldest first.
         reply: Reply<Vec<crate::core::transcript::TranscriptEntry>>,
     },
+    /// Finish a worktree agent: commit what is left, merge its branch into the base branch in
+    /// the main checkout, remove worktree and branch. On conflict nothing changes (the reply
+    /// names the files). Refused while the agent works.
+    MergeAgent {
+        /// Agent id or name.
+        agent: String,
+        /// Commit message for leftover changes (and the merge commit).
+        message: Option<String>,
+        /// Fast-forward only, or a merge commit.
+        strategy: crate::engine::worktree::MergeStrategy,
+        /// What happened.
+        reply: Reply<String>,
+    },
+    /// The diff of a worktree agent's work against its merge base, uncommitted and untracked
+    /// files included; `None` when the agent does not run in an active worktree.
+    WorktreeDiff {
+        /// Agent id or name.
+        agent: String,
+        /// The unified diff.
+        reply: Reply<Option<String>>,
+    },
+    /// Throw a worktree agent's work away (worktree and branch); unmerged work needs `confirm`.
+    DiscardAgent {
+        /// Agent id or name.
+        agent: String,
+        /// Delete even unmerged work.
+        confirm: bool,
+        /// What happened.
+        reply: Reply<String>,
+    },
     /// Delete a non-live agent's record and transcript (refused while it runs).
     DeleteAgent {
         /// Agent id or name.
@@ -492,6 +522,41 @@ impl EngineHandle {
         let agent = agent.to_owned();
         self.ask(|reply| EngineCommand::LoadTranscript { agent, reply })
             .await
+    }
+
+    /// Merge a worktree agent's branch into its base (see `EngineCommand::MergeAgent`).
+    pub async fn merge_agent(
+        &self,
+        agent: &str,
+        message: Option<String>,
+        strategy: crate::engine::worktree::MergeStrategy,
+    ) -> Result<String, EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::MergeAgent {
+            agent,
+            message,
+            strategy,
+            reply,
+        })
+        .await
+    }
+
+    /// A worktree agent's diff vs. its merge base (`None`: not a worktree agent).
+    pub async fn worktree_diff(&self, agent: &str) -> Result<Option<String>, EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::WorktreeDiff { agent, reply })
+            .await
+    }
+
+    /// Discard a worktree agent's work (see `EngineCommand::DiscardAgent`).
+    pub async fn discard_agent(&self, agent: &str, confirm: bool) -> Result<String, EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::DiscardAgent {
+            agent,
+            confirm,
+            reply,
+        })
+        .await
     }
 
     /// Delete a non-live agent's record and transcript.

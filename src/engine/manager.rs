@@ -32,10 +32,15 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 mod delete;
+mod faults;
+pub use faults::INTERRUPT_GRACE;
 mod orch_session;
 mod permits;
 mod reroot;
+pub use reroot::resolve_dir;
 mod transcript_load;
+mod worktrees;
+pub(crate) use worktrees::Done;
 
 /// Lines of stderr kept per agent for error reports.
 const STDERR_TAIL: usize = 12;
@@ -120,6 +125,7 @@ pub fn start(
         ui_calls: HashMap::new(),
         orchestrator_context: Vec::new(),
         reroot: None,
+        save_errors: faults::SaveErrors::default(),
         config,
     };
     tokio::spawn(async move {
@@ -157,6 +163,16 @@ enum Input {
     RerootDue {
         serial: u64,
     },
+    /// Time to look whether the last agents.json save failed.
+    SaveCheck,
+    /// An interrupt's grace period ended (see `faults::INTERRUPT_GRACE`).
+    InterruptDue {
+        agent: AgentId,
+        generation: u64,
+        serial: u64,
+    },
+    /// Finish work done off the actor (git for worktrees).
+    Deferred(worktrees::Deferred),
 }
 
 /// One running process of an agent.
@@ -188,6 +204,7 @@ struct Live {
     writer: Option<TranscriptWriter>,
     killing: bool,
     kill_replies: Vec<oneshot::Sender<Result<(), EngineError>>>,
+    faults: faults::LiveFaults,
 }
 
 /// Runs once when a `wait_for_agents` call ends (`true`: every agent settled).
@@ -223,6 +240,8 @@ pub(crate) struct Manager {
     orchestrator_context: Vec<String>,
     /// A `change_cwd` waiting for its reply to reach the orchestrator.
     reroot: Option<reroot::PendingReroot>,
+    /// Disk errors already shown to the user.
+    save_errors: faults::SaveErrors,
 }
 
 /// What a control request of ours was for.
@@ -279,6 +298,19 @@ impl Manager {
                 name,
                 options,
                 reply,
+            } if options.worktree.is_some() => {
+                self.spawn_in_worktree(
+                    name,
+                    options,
+                    Box::new(move |_, r| {
+                        let _ = reply.send(r);
+                    }),
+                );
+            }
+            EngineCommand::Spawn {
+                name,
+                options,
+                reply,
             } => {
                 let _ = reply.send(self.spawn(name, options));
             }
@@ -320,6 +352,22 @@ impl Manager {
                 let _ = reply.send(r);
             }
             EngineCommand::LoadTranscript { agent, reply } => self.load_transcript(&agent, reply),
+            EngineCommand::MergeAgent {
+                agent,
+                message,
+                strategy,
+                reply,
+            } => self.worktree_command(&agent, reply, |m, id, done| {
+                m.merge_agent(id, message, strategy, done);
+            }),
+            EngineCommand::WorktreeDiff { agent, reply } => self.worktree_diff(&agent, reply),
+            EngineCommand::DiscardAgent {
+                agent,
+                confirm,
+                reply,
+            } => self.worktree_command(&agent, reply, |m, id, done| {
+                m.discard_agent(id, confirm, done);
+            }),
             EngineCommand::DeleteAgent { agent, reply } => {
                 let r = self.resolve(&agent).and_then(|id| self.delete_agent(&id));
                 let _ = reply.send(r);
@@ -466,6 +514,16 @@ impl Manager {
         name: String,
         options: SpawnOptions,
     ) -> Result<AgentId, EngineError> {
+        self.spawn_as(name, options, None)
+    }
+
+    /// `spawn`, with the id and worktree chosen beforehand for a worktree agent.
+    fn spawn_as(
+        &mut self,
+        name: String,
+        options: SpawnOptions,
+        preset: Option<(AgentId, crate::core::worktree::WorktreeInfo)>,
+    ) -> Result<AgentId, EngineError> {
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(EngineError::Invalid("name must not be empty".into()));
@@ -499,11 +557,15 @@ impl Manager {
         let mut options = options;
         options.cwd = Some(cwd.clone());
         self.config.agent_defaults.apply(&mut options);
-        let id = loop {
-            let id = AgentId::new_random();
-            if !self.records.contains_key(&id) {
-                break id;
-            }
+        let (preset_id, worktree) = preset.unzip();
+        let id = match preset_id {
+            Some(id) => id,
+            None => loop {
+                let id = AgentId::new_random();
+                if !self.records.contains_key(&id) {
+                    break id;
+                }
+            },
         };
         let t = now();
         let record = AgentRecord {
@@ -523,6 +585,7 @@ impl Manager {
             last_activity: Some(t),
             archived: false,
             current_tool: None,
+            worktree: worktree.map(Box::new),
         };
         self.records.insert(id.clone(), record);
         self.dirty.insert(id.clone());
@@ -640,6 +703,7 @@ impl Manager {
                         writer,
                         killing: false,
                         kill_replies: Vec::new(),
+                        faults: faults::LiveFaults::default(),
                     },
                 );
                 if let Some(r) = self.records.get_mut(id) {
@@ -689,6 +753,7 @@ impl Manager {
         if text.trim().is_empty() {
             return Err(EngineError::Invalid("message must not be empty".into()));
         }
+        self.refuse_finished_worktree(id)?;
         if !self.live.contains_key(id) {
             self.resume(id)?;
         }
@@ -742,6 +807,7 @@ impl Manager {
             .asks()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        self.arm_interrupt_escalation(id);
         for (rid, _) in asks {
             self.close_ask(id, &rid, AskEnd::Cancelled("the agent was interrupted"));
         }
@@ -811,6 +877,7 @@ impl Manager {
         {
             return Err(EngineError::NotResumable(name));
         }
+        self.check_worktree(id)?;
         self.launch(id, Some(sid.clone()))?;
         self.record(
             id,
@@ -933,7 +1000,9 @@ impl Manager {
                     return; // a report from a process we already replaced
                 }
                 match msg {
+                    FromChild::Stdout(_) if self.faulted(&agent) => {}
                     FromChild::Stdout(line) => self.child_line(&agent, &line),
+                    FromChild::Fault(reason) => self.child_fault(&agent, reason),
                     FromChild::Stderr(line) => self.child_stderr(&agent, line),
                     FromChild::Exited { code, signal } => self.child_exited(&agent, code, signal),
                 }
@@ -953,6 +1022,13 @@ impl Manager {
                 request_id,
             } => self.permission_timed_out(&agent, generation, &request_id),
             Input::RerootDue { serial } => self.reroot_due(serial),
+            Input::InterruptDue {
+                agent,
+                generation,
+                serial,
+            } => self.interrupt_due(&agent, generation, serial),
+            Input::SaveCheck => self.save_check_due(),
+            Input::Deferred(d) => (d.0)(self),
             Input::WaitTimeout { waiter } => {
                 if let Some(pos) = self.waiters.iter().position(|w| w.id == waiter) {
                     let w = self.waiters.remove(pos);
@@ -1100,6 +1176,7 @@ impl Manager {
             r.error = error;
         }
         self.dirty.insert(id.clone());
+        self.worktree_turn_ended(id);
         if let Some(text) = next {
             self.deliver(id, text);
         }
@@ -1357,7 +1434,9 @@ impl Manager {
         };
         tracing::info!(agent = %id, ?code, ?signal, "agent process exited");
         let stderr: Vec<String> = live.stderr.drain(..).collect();
-        let error = if live.killing || code == Some(0) {
+        let error = if let Some(fault) = Self::take_fault(&mut live) {
+            Some(fault)
+        } else if live.killing || code == Some(0) {
             None
         } else {
             let how = match (code, signal) {
@@ -1555,11 +1634,8 @@ impl Manager {
 
     fn end_batch(&mut self) {
         self.reroot_poll();
-        for live in self.live.values_mut() {
-            if let Some(w) = live.writer.as_mut() {
-                let _ = w.flush();
-            }
-        }
+        self.flush_transcripts();
+        self.report_save_error();
         if self.dirty.is_empty() {
             return;
         }
@@ -1569,6 +1645,7 @@ impl Manager {
             }
         }
         self.saver.update(self.records.values().cloned().collect());
+        self.schedule_save_check();
         self.check_waiters();
     }
 

@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod manager;
 pub mod orchestrator;
 pub mod permissions;
+pub mod worktree;
 
 pub use agent_defaults::{AgentDefaults, LiveSettings};
 pub use api::*;

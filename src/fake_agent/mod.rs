@@ -67,6 +67,15 @@
 //!   usage; by default `1000·calls + prompt/4` in, `20·calls + text/4` out at $3/$15 per Mtok.
 //! * `{"say_history": true}` — text `history: <n> messages: <m1> | <m2>…` (the session's earlier
 //!   user messages); `{"echo": true}` — text equal to this turn's user message.
+//! * Fault injection (tests/faults.rs): `{"raw_bytes": [0xff, …]}` — those bytes verbatim on
+//!   stdout (no newline added); `{"huge_line": N}` — one stdout line of N bytes;
+//!   `{"close_stdout": true}` — stdout becomes /dev/null and the script carries on;
+//!   `{"hang_control": true}` — from then on control requests go unanswered, stdin EOF and
+//!   SIGTERM are ignored and the script blocks forever (only SIGKILL ends it);
+//!   `{"stderr_flood": N}` — about N bytes of numbered stderr lines `flood <k> …`, then
+//!   `flood end`; `{"split_writes": N}` — from then on stdout goes out N bytes per write.
+//! * `{"seq": N}` — N text blocks `seq <k>`, `k` counting from 0 across the process (soak tests
+//!   check for lost or duplicated lines).
 
 mod args;
 mod runner;

@@ -8,6 +8,7 @@ use super::wire;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::io::{BufRead, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -45,13 +46,36 @@ impl Out {
     }
 
     fn raw(&self, line: &str) {
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        self.bytes(&bytes);
+    }
+
+    /// Writes `bytes` as they are (honouring `split_writes`).
+    fn bytes(&self, bytes: &[u8]) {
         // A vanished reader is the host's business; the fake keeps going until stdin closes.
         if let Ok(mut g) = self.0.lock() {
-            let _ = writeln!(g, "{line}");
-            let _ = g.flush();
+            let split = SPLIT_WRITES.load(Ordering::Relaxed);
+            if split == 0 {
+                let _ = g.write_all(bytes);
+                let _ = g.flush();
+            } else {
+                for chunk in bytes.chunks(split) {
+                    let _ = g.write_all(chunk);
+                    let _ = g.flush();
+                    // Let the reader run between writes so lines really arrive in pieces.
+                    std::thread::yield_now();
+                }
+            }
         }
     }
 }
+
+/// `split_writes` chunk size; 0: whole lines.
+static SPLIT_WRITES: AtomicUsize = AtomicUsize::new(0);
+/// Set by `hang_control`: the stdin thread stops answering and forwarding anything.
+static HUNG: AtomicBool = AtomicBool::new(false);
 
 /// State both threads read: changed by host control requests, used by the script.
 struct Live {
@@ -140,6 +164,7 @@ pub fn serve(args: FakeArgs, scenario: Scenario) -> i32 {
         script: None,
         last_error: false,
         rpc_id: 0,
+        seq: 0,
     };
     runner.main_loop()
 }
@@ -176,6 +201,9 @@ fn read_stdin(
                 warn(&format!("fake-agent: stdin read failed: {e}"));
                 break;
             }
+        }
+        if HUNG.load(Ordering::Relaxed) {
+            continue;
         }
         let line = String::from_utf8_lossy(&buf);
         let line = line.trim();
@@ -233,7 +261,9 @@ fn read_stdin(
             return;
         }
     }
-    let _ = tx.send(Input::Eof);
+    if !HUNG.load(Ordering::Relaxed) {
+        let _ = tx.send(Input::Eof);
+    }
 }
 
 /// Answers one host control request; true when it was an interrupt the script must act on.
@@ -389,6 +419,8 @@ struct Runner {
     script: Option<usize>,
     last_error: bool,
     rpc_id: u64,
+    /// Next `seq` step number.
+    seq: u64,
 }
 
 impl Runner {
@@ -793,6 +825,33 @@ impl Runner {
                 }
             },
             Step::Garbage(line) => self.out.raw(line),
+            Step::RawBytes(bytes) => self.out.bytes(bytes),
+            Step::HugeLine(n) => {
+                let chunk = vec![b'x'; 1 << 20];
+                let mut left = *n as usize;
+                let mut line = Vec::with_capacity(chunk.len().min(left) + 1);
+                while left > 0 {
+                    let k = left.min(chunk.len());
+                    line.clear();
+                    line.extend_from_slice(&chunk[..k]);
+                    left -= k;
+                    if left == 0 {
+                        line.push(b'\n');
+                    }
+                    self.out.bytes(&line);
+                }
+            }
+            Step::CloseStdout => close_stdout(),
+            Step::HangControl => hang(),
+            Step::StderrFlood(n) => stderr_flood(*n),
+            Step::SplitWrites(n) => SPLIT_WRITES.store(*n as usize, Ordering::Relaxed),
+            Step::Seq(n) => {
+                for _ in 0..*n {
+                    let text = format!("seq {}", self.seq);
+                    self.seq += 1;
+                    self.say(turn, &text);
+                }
+            }
             Step::Stderr(line) => warn(line),
             Step::Exit(code) => return Err(Stop::Exit(*code)),
             Step::ErrorResult(text) => {
@@ -1149,4 +1208,49 @@ impl Runner {
         turn.next_call();
         Ok(())
     }
+}
+
+/// `close_stdout`: point fd 1 at /dev/null, which closes our end of the pipe (and keeps fd 1
+/// from being reused by a later open).
+fn close_stdout() {
+    match std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        Ok(null) => {
+            use std::os::fd::AsRawFd;
+            // SAFETY: dup2 onto fd 1 only swaps what fd 1 refers to; `null` stays valid.
+            unsafe {
+                libc::dup2(null.as_raw_fd(), 1);
+            }
+        }
+        Err(e) => warn(&format!("fake-agent: cannot open /dev/null: {e}")),
+    }
+}
+
+/// `hang_control`: ignore SIGTERM, stop answering, never return.
+fn hang() -> ! {
+    HUNG.store(true, Ordering::Relaxed);
+    // SAFETY: setting a signal's disposition to SIG_IGN has no memory effects.
+    unsafe {
+        libc::signal(libc::SIGTERM, libc::SIG_IGN);
+    }
+    loop {
+        std::thread::park();
+    }
+}
+
+/// `stderr_flood`: about `bytes` of numbered 100-byte lines, then `flood end`.
+fn stderr_flood(bytes: u64) {
+    let mut err = std::io::stderr().lock();
+    let pad = "x".repeat(80);
+    let mut written = 0u64;
+    let mut k = 0u64;
+    while written < bytes {
+        let line = format!("flood {k} {pad}\n");
+        if err.write_all(line.as_bytes()).is_err() {
+            return;
+        }
+        written += line.len() as u64;
+        k += 1;
+    }
+    let _ = err.write_all(b"flood end\n");
+    let _ = err.flush();
 }

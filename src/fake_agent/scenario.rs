@@ -49,6 +49,21 @@ pub enum Step {
     SayHistory,
     /// Text repeating the user message that started the turn.
     Echo,
+    /// These bytes verbatim on stdout (no newline added): invalid UTF-8, partial lines.
+    RawBytes(Vec<u8>),
+    /// One stdout line of this many bytes (plus the newline), written in chunks.
+    HugeLine(u64),
+    /// Replace stdout with /dev/null and carry on: the host sees EOF while we live.
+    CloseStdout,
+    /// From now on: control requests go unanswered, stdin EOF and SIGTERM are ignored, and
+    /// the script blocks forever (only SIGKILL ends it).
+    HangControl,
+    /// About this many bytes on stderr in numbered lines (`flood <k> …`), then `flood end`.
+    StderrFlood(u64),
+    /// From now on every stdout line goes out this many bytes per write (split across reads).
+    SplitWrites(u64),
+    /// This many text blocks `seq <k>`, `k` counting from 0 across the whole process.
+    Seq(u64),
 }
 
 /// A built-in tool call.
@@ -255,6 +270,13 @@ const STEP_KINDS: &[&str] = &[
     "usage",
     "say_history",
     "echo",
+    "raw_bytes",
+    "huge_line",
+    "close_stdout",
+    "hang_control",
+    "stderr_flood",
+    "split_writes",
+    "seq",
 ];
 
 fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
@@ -345,6 +367,56 @@ fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
             simple(&[])?;
             flag_true(val)?;
             Step::Echo
+        }
+        "raw_bytes" => {
+            simple(&[])?;
+            let bytes = val
+                .as_array()
+                .ok_or_else(|| err(&kpath, "expected an array of bytes 0..=255"))?
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    b.as_u64()
+                        .and_then(|b| u8::try_from(b).ok())
+                        .ok_or_else(|| {
+                            err(
+                                &format!("{kpath}[{i}]"),
+                                format!("expected 0..=255, got {b}"),
+                            )
+                        })
+                })
+                .collect::<Result<Vec<u8>, _>>()?;
+            Step::RawBytes(bytes)
+        }
+        "huge_line" => {
+            simple(&[])?;
+            Step::HugeLine(u64_of(val, &kpath)?)
+        }
+        "close_stdout" => {
+            simple(&[])?;
+            flag_true(val)?;
+            Step::CloseStdout
+        }
+        "hang_control" => {
+            simple(&[])?;
+            flag_true(val)?;
+            Step::HangControl
+        }
+        "stderr_flood" => {
+            simple(&[])?;
+            Step::StderrFlood(u64_of(val, &kpath)?)
+        }
+        "split_writes" => {
+            simple(&[])?;
+            let n = u64_of(val, &kpath)?;
+            if n == 0 {
+                return Err(err(&kpath, "must be at least 1"));
+            }
+            Step::SplitWrites(n)
+        }
+        "seq" => {
+            simple(&[])?;
+            Step::Seq(u64_of(val, &kpath)?)
         }
         "usage" => {
             simple(&[])?;

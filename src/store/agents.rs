@@ -360,6 +360,7 @@ mod tests {
             last_activity: Some(started_at),
             archived: false,
             current_tool: None,
+            worktree: None,
         }
     }
 

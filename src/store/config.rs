@@ -141,6 +141,12 @@ pub const KEYS: &[KeySpec] = &[
         choices: &[],
         doc: "tools no new agent may use",
     },
+    KeySpec {
+        name: "worktree.setup",
+        default: || s(""),
+        choices: &[],
+        doc: "shell command run in each new agent worktree (PATCHFELD_WORKTREE, PATCHFELD_AGENT set)",
+    },
 ];
 
 /// Look a key up by its dotted name.
@@ -256,6 +262,11 @@ impl Config {
     /// `agent.disallowed_tools`.
     pub fn disallowed_tools(&self) -> &[String] {
         self.list("agent.disallowed_tools")
+    }
+
+    /// `worktree.setup`.
+    pub fn worktree_setup(&self) -> &str {
+        self.str("worktree.setup")
     }
 
     /// The file's text: every non-default setting plus the bindings (what `set_config` saves).

@@ -123,7 +123,7 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "focus_command_bar",
-        args: &[],
+        args: &[arg("prefill", STR, false)],
         about: "focus the command bar (run an action or a slash command)",
     },
     ActionSpec {
@@ -221,6 +221,11 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         args: &[arg("path", STR, false)],
         about: "switch the project directory",
     },
+    ActionSpec {
+        name: "open_in_editor",
+        args: &[],
+        about: "open the focused file editor's or viewer's file in $VISUAL / $EDITOR",
+    },
 ];
 
 const HINTS: &[(&str, &str)] = &[
@@ -243,7 +248,8 @@ pub(crate) fn spec(name: &str) -> Option<&'static ActionSpec> {
 pub(crate) enum Action {
     Quit,
     ShowHelp,
-    FocusCommandBar,
+    /// With the text to start from (`:` for an action).
+    FocusCommandBar(Option<String>),
     FocusOrchestrator,
     FocusPanel(String),
     CycleFocus {
@@ -268,6 +274,7 @@ pub(crate) enum Action {
     ChangeCwd {
         path: Option<String>,
     },
+    OpenInEditor,
 }
 
 /// A typed arg value, before it becomes part of an [`Action`].
@@ -346,7 +353,7 @@ impl Action {
         match name {
             "quit" => Self::Quit,
             "show_help" => Self::ShowHelp,
-            "focus_command_bar" => Self::FocusCommandBar,
+            "focus_command_bar" => Self::FocusCommandBar(s(next())),
             "focus_orchestrator" => Self::FocusOrchestrator,
             "focus_panel" => Self::FocusPanel(s(next()).unwrap_or_default()),
             "cycle_focus" => Self::CycleFocus {
@@ -371,6 +378,7 @@ impl Action {
             "show_permission_prompt" => Self::ShowPermissionPrompt,
             "interrupt_agent" => Self::InterruptAgent(s(next())),
             "change_cwd" => Self::ChangeCwd { path: s(next()) },
+            "open_in_editor" => Self::OpenInEditor,
             // `spec` accepted the name, so every registered name has an arm above.
             _ => Self::ShowHelp,
         }
@@ -381,7 +389,7 @@ impl Action {
         match self {
             Self::Quit => "quit",
             Self::ShowHelp => "show_help",
-            Self::FocusCommandBar => "focus_command_bar",
+            Self::FocusCommandBar(_) => "focus_command_bar",
             Self::FocusOrchestrator => "focus_orchestrator",
             Self::FocusPanel(_) => "focus_panel",
             Self::CycleFocus { .. } => "cycle_focus",
@@ -401,6 +409,7 @@ impl Action {
             Self::ShowPermissionPrompt => "show_permission_prompt",
             Self::InterruptAgent(_) => "interrupt_agent",
             Self::ChangeCwd { .. } => "change_cwd",
+            Self::OpenInEditor => "open_in_editor",
         }
     }
 
@@ -465,7 +474,7 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())?;
         match self {
-            Self::FocusPanel(p) => write!(f, " {p}"),
+            Self::FocusPanel(p) | Self::FocusCommandBar(Some(p)) => write!(f, " {p}"),
             Self::CycleFocus { forward: false } => f.write_str(" prev"),
             Self::Focus(d) | Self::Resize(d) => write!(f, " {}", d.as_str()),
             Self::SwitchTab(n) => write!(f, " {n}"),

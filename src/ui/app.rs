@@ -13,13 +13,10 @@ use crate::ui::render::theme::Theme;
 use crate::ui::render::wrap::truncate;
 use crate::ui::widgets::activity_feed::{ActivityFeedView, ActivityKind, ActivityState};
 use crate::ui::widgets::command_bar::CommandBarView;
-use crate::ui::widgets::help::HelpView;
 use crate::ui::widgets::input::{InputOutcome, InputState};
 use crate::ui::widgets::orchestrator_chat::{ChatState, OrchestratorChatView};
 use crate::ui::widgets::permission_prompt::PendingPermission;
-use crossterm::event::{
-    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
-};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
@@ -27,8 +24,11 @@ use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use std::collections::{HashMap, VecDeque};
 
 mod activity_glue;
+pub(crate) mod config_glue;
+pub(crate) mod cwd_glue;
 pub(crate) mod files_glue;
 mod history_glue;
+pub(crate) mod keymap_glue;
 mod layout_glue;
 pub(crate) mod permissions_glue;
 pub(crate) mod slash_glue;
@@ -74,6 +74,10 @@ pub(crate) enum Intent {
     Slash(slash_glue::SlashIntent),
     /// Agent table / activity feed / History: engine commands and their IO.
     Panels(table_glue::PanelIntent),
+    /// Project switch and config changes for the engine; directory listings.
+    Cwd(cwd_glue::CwdIntent),
+    /// Open a file in `$VISUAL` / `$EDITOR` (the loop suspends the TUI around it).
+    ExternalEdit(workspace_widgets_glue::external_edit::ExternalEdit),
     /// Leave the loop (the caller shuts the engine down).
     Quit,
 }
@@ -151,7 +155,11 @@ pub(crate) struct App {
     files: files_glue::FilesUi,
     /// Terminal, SystemUsage, DiffViewer, FileEditor sources.
     wsw: workspace_widgets_glue::WsUi,
+    /// The project directory switch (`/cd`, ctrl-shift-d, `change_cwd`).
+    cwd: cwd_glue::CwdUi,
     help: bool,
+    /// The live keymap, the help overlay's filter and scroll.
+    keys: keymap_glue::KeysUi,
     command: InputState,
     focus: Focus,
     toasts: VecDeque<Toast>,
@@ -200,7 +208,9 @@ impl App {
             panels: table_glue::PanelsUi::default(),
             files: files_glue::FilesUi::default(),
             wsw: workspace_widgets_glue::WsUi::default(),
+            cwd: cwd_glue::CwdUi::default(),
             help: false,
+            keys: keymap_glue::KeysUi::default(),
             command: InputState::default(),
             focus: Focus::Panel(focus_id),
             toasts: VecDeque::new(),
@@ -316,6 +326,10 @@ impl App {
                 self.on_workspace_event(*ev);
                 Vec::new()
             }
+            AppEvent::Cwd(ev) => {
+                self.on_cwd_event(ev);
+                Vec::new()
+            }
         }
     }
 
@@ -355,6 +369,9 @@ impl App {
         {
             return self.ui_call(call_id, &tool, &args);
         }
+        if let Some(intents) = self.cwd_engine(&ev) {
+            return intents;
+        }
         self.slash_engine(&ev);
         self.perm_event(&ev);
         self.transcript_event(&ev);
@@ -372,6 +389,12 @@ impl App {
         if let Some(intents) = self.theme_ui_call(call_id, tool, args) {
             return intents;
         }
+        if let Some(intents) = self.config_ui_call(call_id, tool, args) {
+            return intents;
+        }
+        if let Some(intents) = self.keys_ui_call(call_id, tool, args) {
+            return intents;
+        }
         if let Some(intents) = self.layout_ui_call(call_id, tool, args) {
             return intents;
         }
@@ -385,6 +408,7 @@ impl App {
         match ev {
             EngineEvent::AgentUpdated(rec) => {
                 let prev_state = self.agents.get(&rec.id).map(|a| a.state);
+                let prev_worktree = self.agents.get(&rec.id).and_then(|a| a.worktree.clone());
                 let name = rec.name.clone();
                 let orchestrator = rec.id.is_orchestrator();
                 let (state, id, prompt) = (
@@ -393,6 +417,7 @@ impl App {
                     rec.prompt().map(|p| one_line(p, 80)),
                 );
                 self.agents.insert(rec.id.clone(), rec);
+                self.worktree_updated(&id, prev_worktree.as_deref());
                 match prev_state {
                     None if !orchestrator => {
                         let what = match prompt {
@@ -449,6 +474,7 @@ impl App {
                                 .insert(agent_id.clone(), item.summary(80));
                         }
                     }
+                    self.diff_follow_transcript(&agent_id, &entry);
                     let t = self.transcripts.entry(agent_id).or_default();
                     if t.len() == CHILD_TRANSCRIPT_CAP {
                         t.pop_front();
@@ -573,6 +599,9 @@ impl App {
                 Vec::new()
             }
             Event::Mouse(m) => {
+                if let Some(intents) = self.permission_mouse(m) {
+                    return intents;
+                }
                 if self.slash_mouse(m) || self.transcript_overlay_mouse(m) || self.layout_mouse(m) {
                     return Vec::new();
                 }
@@ -690,19 +719,8 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Intent> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('q') {
-            self.quit = true;
-            return vec![Intent::Quit];
-        }
-        if self.help {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
-            ) {
-                self.help = false;
-            }
-            return Vec::new();
+        if let Some(intents) = self.keys_first(key) {
+            return intents;
         }
         if let Some(intents) = self.permission_key(key) {
             return intents;
@@ -710,11 +728,10 @@ impl App {
         if let Some(intents) = self.terminal_key(key) {
             return intents;
         }
-        if ctrl && key.code == KeyCode::Char('p') {
-            self.permission_hidden = false;
-            return Vec::new();
-        }
         if let Some(intents) = self.theme_key(key) {
+            return intents;
+        }
+        if let Some(intents) = self.cwd_key(key) {
             return intents;
         }
         if let Some(intents) = self.history_key(key) {
@@ -727,6 +744,9 @@ impl App {
             return intents;
         }
         if let Some(intents) = self.layout_key(key) {
+            return intents;
+        }
+        if let Some(intents) = self.keys_command(key) {
             return intents;
         }
         // The focused widget first.
@@ -782,20 +802,8 @@ impl App {
                 WidgetKind::Other => {}
             },
         }
-        // Global keys.
-        match key.code {
-            KeyCode::Tab => self.cycle_focus(true),
-            KeyCode::BackTab => self.cycle_focus(false),
-            KeyCode::Char('/') => {
-                if let Focus::Panel(id) = &self.focus {
-                    self.focus = Focus::CommandBar { back: id.clone() };
-                }
-            }
-            KeyCode::Char('p') => self.permission_hidden = false,
-            KeyCode::Char('?') => self.help = true,
-            _ => self.dirty = false,
-        }
-        Vec::new()
+        // Plain global keys, once the widget ignored them.
+        self.keys_plain(key)
     }
 
     fn orchestrator_busy(&self) -> bool {
@@ -968,8 +976,9 @@ impl App {
         if self.lay.overlay.is_some() {
             cursor = overlay_cursor;
         }
-        if self.help {
-            HelpView { theme }.render(area, buf);
+        self.render_help(area, buf);
+        if let Some(pos) = self.render_cwd_prompt(area, buf) {
+            cursor = Some(pos);
         }
         if let Some(pos) = self.render_theme_overlay(area, buf) {
             cursor = Some(pos);

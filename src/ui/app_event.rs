@@ -46,4 +46,7 @@ pub(crate) enum AppEvent {
     /// A Terminal, SystemUsage, DiffViewer or FileEditor source reported (posted by the
     /// threads and tasks in `ui::sources::{pty, sysinfo, git, editor_io}`).
     Workspace(Box<crate::ui::sources::workspace_io::WorkspaceEvent>),
+    /// A project switch was answered by the engine, or a directory listing for the cwd
+    /// prompt was read (posted by the tasks in `cwd_glue::execute`).
+    Cwd(crate::ui::app::cwd_glue::CwdEvent),
 }

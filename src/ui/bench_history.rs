@@ -36,6 +36,7 @@ pub fn past_agents(n: usize) -> Vec<AgentRecord> {
             last_activity: None,
             archived: i % 10 == 0,
             current_tool: None,
+            worktree: None,
         })
         .collect()
 }

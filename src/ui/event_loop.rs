@@ -13,6 +13,8 @@ use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
+mod bench_stats;
+
 /// Shortest time between two frames: streamed tokens never cost a frame each.
 const FRAME: Duration = Duration::from_millis(16);
 /// Period of the clock tick (only while `App::needs_tick`).
@@ -49,20 +51,33 @@ where
     let mut last_draw: Option<Instant> = None;
     let mut next_tick: Option<Instant> = None;
     let mut pending_draw = false;
+    // A key was handled since the last pass: its echo skips the frame throttle, so typing
+    // while agents stream is not delayed by up to a frame (issue 11: key → screen < 20 ms).
+    let mut key_seen = false;
+    // `PATCHFELD_BENCH_STATS=<file>`: per-frame timings for scripts/bench, written on quit.
+    let mut stats = bench_stats::BenchStats::from_env();
     loop {
         if app.should_quit() {
+            if let Some(s) = &stats {
+                s.write();
+            }
             return Ok(());
         }
         // Draw now, or schedule the draw for the end of the current frame.
         pending_draw |= app.take_dirty();
+        let urgent = std::mem::take(&mut key_seen);
         let mut draw_at = None;
         if pending_draw {
             let now = Instant::now();
             match last_draw {
-                Some(t) if now.duration_since(t) < FRAME => draw_at = Some(t + FRAME),
+                Some(t) if !urgent && now.duration_since(t) < FRAME => draw_at = Some(t + FRAME),
                 _ => {
                     app.set_now(time::now());
+                    let started = (std::time::SystemTime::now(), Instant::now());
                     terminal.draw(|f| app.render(f))?;
+                    if let Some(s) = &mut stats {
+                        s.frame(started.0, started.1.elapsed());
+                    }
                     if app.take_bell() {
                         crate::ui::app::permissions_glue::ring_bell();
                     }
@@ -106,18 +121,33 @@ where
                 Some(AppEvent::Tick)
             }
         };
+        let mut external = Vec::new();
         if let Some(ev) = first {
-            dispatch(app, engine, &io.post_tx, ev);
+            key_seen |= is_key(&ev);
+            external.extend(dispatch(app, engine, &io.post_tx, ev));
         }
         // Drain whatever else is already queued, so a burst costs one frame.
         while let Ok(ev) = io.posts.try_recv() {
-            dispatch(app, engine, &io.post_tx, ev);
+            external.extend(dispatch(app, engine, &io.post_tx, ev));
         }
         while let Ok(ev) = io.engine_events.try_recv() {
-            dispatch(app, engine, &io.post_tx, AppEvent::Engine(Box::new(ev)));
+            external.extend(dispatch(
+                app,
+                engine,
+                &io.post_tx,
+                AppEvent::Engine(Box::new(ev)),
+            ));
         }
         for ev in drain_ready(&mut io.input).await {
-            dispatch(app, engine, &io.post_tx, ev);
+            key_seen |= is_key(&ev);
+            external.extend(dispatch(app, engine, &io.post_tx, ev));
+        }
+        // `$EDITOR` owns the terminal until it exits; events queue meanwhile.
+        for job in external {
+            crate::ui::app::workspace_widgets_glue::external_edit::run_external(terminal, app, job)
+                .await?;
+            pending_draw = true;
+            last_draw = None;
         }
     }
 }
@@ -151,21 +181,36 @@ where
     .await
 }
 
+fn is_key(ev: &AppEvent) -> bool {
+    matches!(ev, AppEvent::Input(crossterm::event::Event::Key(_)))
+}
+
 async fn sleep_until(at: Option<Instant>) {
     if let Some(at) = at {
         tokio::time::sleep_until(at).await;
     }
 }
 
-fn dispatch(app: &mut App, engine: &EngineHandle, posts: &UnboundedSender<AppEvent>, ev: AppEvent) {
+/// Handle one event; returns the external-editor runs, which need the terminal itself.
+fn dispatch(
+    app: &mut App,
+    engine: &EngineHandle,
+    posts: &UnboundedSender<AppEvent>,
+    ev: AppEvent,
+) -> Vec<crate::ui::app::workspace_widgets_glue::external_edit::ExternalEdit> {
     app.set_now(time::now());
+    let mut external = Vec::new();
     for intent in app.handle(ev) {
-        execute(engine, posts, intent);
+        match intent {
+            Intent::ExternalEdit(job) => external.push(job),
+            other => execute(engine, posts, other),
+        }
     }
     // Command panels follow the layout (start when shown, killed when gone).
     app.sync_command_sources();
     app.sync_file_sources();
     app.sync_workspace_widgets();
+    external
 }
 
 /// Post an intent to the engine from a task; failures come back as `CommandFailed`.
@@ -173,11 +218,13 @@ fn execute(engine: &EngineHandle, posts: &UnboundedSender<AppEvent>, intent: Int
     let engine = engine.clone();
     let posts = posts.clone();
     match intent {
-        Intent::Quit => {}
+        // Run by the loop itself (`dispatch` takes them out).
+        Intent::Quit | Intent::ExternalEdit(_) => {}
         Intent::Permissions(p) => crate::ui::app::permissions_glue::execute(engine, posts, p),
         Intent::Slash(s) => crate::ui::app::slash_glue::execute(engine, posts, s),
         Intent::Transcript(t) => crate::ui::app::transcript_glue::execute(engine, posts, t),
         Intent::Panels(p) => crate::ui::app::table_glue::execute(engine, posts, p),
+        Intent::Cwd(c) => crate::ui::app::cwd_glue::execute(engine, posts, c),
         Intent::UiReply { call_id, result } => engine.ui_reply(call_id, result),
         Intent::Send { agent, text } => {
             tokio::spawn(async move {

@@ -244,10 +244,14 @@ impl Context {
             })
     }
 
-    /// Whether user bindings here are honoured: the terminal takes raw keys and the help
-    /// overlay's keys are its own.
+    /// Whether user bindings here are honoured. The terminal takes raw keys; help, the
+    /// permission prompt, the Permissions screen and History take every key while open, so
+    /// their contexts only document their keys (for `?` and `list_bindings`).
     pub(crate) fn bindable(self) -> bool {
-        !matches!(self, Self::Terminal | Self::Help)
+        !matches!(
+            self,
+            Self::Terminal | Self::Help | Self::Modal | Self::Permissions | Self::History
+        )
     }
 }
 
@@ -257,7 +261,7 @@ pub(crate) const DEFAULTS: &[(&str, &str)] = &[
     ("?", "show_help"),
     ("f1", "show_help"),
     ("/", "focus_command_bar"),
-    (":", "focus_command_bar"),
+    (":", "focus_command_bar :"),
     ("tab", "cycle_focus"),
     ("shift-tab", "cycle_focus prev"),
     ("alt-left", "focus left"),
@@ -305,10 +309,13 @@ pub(crate) const DEFAULTS: &[(&str, &str)] = &[
     ("ctrl-p", "show_permission_prompt"),
     ("p", "show_permission_prompt"),
     ("ctrl-shift-d", "change_cwd"),
+    // Not ctrl-o (zellij's session prefix); acts on a focused file editor or viewer.
+    ("alt-o", "open_in_editor"),
 ];
 
 /// Chords no default may use: tmux (ctrl-b), screen (ctrl-a), zellij's lock (ctrl-g) and
 /// session (ctrl-o) prefixes; harnesses use them too.
+#[cfg(test)]
 pub(crate) const FORBIDDEN: &[&str] = &["ctrl-b", "ctrl-a", "ctrl-g", "ctrl-o"];
 
 /// Keys a widget handles itself (documented here so help and hints have one source; they are
@@ -533,14 +540,6 @@ impl Keymap {
     pub(crate) fn unbound(&self) -> &[(Context, Chord)] {
         &self.unbound
     }
-
-    /// The first chord bound to `action` in the global context, for hints (`^L layouts`).
-    pub(crate) fn chord_for(&self, action: &Action) -> Option<Chord> {
-        self.bindings
-            .iter()
-            .find(|b| b.context == Context::Global && &b.action == action)
-            .map(|b| b.chord)
-    }
 }
 
 /// Whether `chord` is a built-in default somewhere in `context`.
@@ -596,34 +595,6 @@ pub(crate) fn edit_unbind(
 
 fn remove_entries(entries: &mut Vec<KeyBinding>, context: Context, chord: Chord) {
     entries.retain(|e| !(e.context == context.name() && Chord::parse(&e.key).ok() == Some(chord)));
-}
-
-/// Short form for hints: `^L`, `M-t`, `?`.
-pub(crate) fn short(chord: Chord) -> String {
-    let mut s = String::new();
-    if chord.mods.contains(KeyModifiers::CONTROL) {
-        s.push('^');
-    }
-    if chord.mods.contains(KeyModifiers::ALT) {
-        s.push_str("M-");
-    }
-    let ctrl = chord.mods.contains(KeyModifiers::CONTROL);
-    let shift = chord.mods.contains(KeyModifiers::SHIFT);
-    if ctrl && shift {
-        s.push('⇧');
-    }
-    let keep = if ctrl {
-        KeyModifiers::NONE
-    } else {
-        chord.mods & KeyModifiers::SHIFT
-    };
-    let p = Chord::new(chord.code, keep).to_string();
-    if ctrl && p.chars().count() == 1 {
-        s.push_str(&p.to_uppercase());
-    } else {
-        s.push_str(&p);
-    }
-    s
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub(crate) mod widgets;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_resize;
 
 use crate::engine::{EngineEvent, EngineHandle};
 use anyhow::Context as _;
@@ -60,6 +62,8 @@ pub struct UiBoot {
 pub fn tools() -> Vec<crate::core::tool::ToolDef> {
     let mut defs = layout::tools::defs();
     defs.extend(app::theme_glue::tool_defs());
+    defs.extend(app::config_glue::tool_defs());
+    defs.extend(app::keymap_glue::tool_defs());
     defs
 }
 
@@ -93,6 +97,7 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
         global,
     });
     app::theme_glue::boot(&mut app, &theme_global);
+    app::keymap_glue::boot(&mut app, &theme_global);
     app.set_chat_history(app::slash_glue::load_chat_history(&cwd));
     let activity_log = app::table_glue::start_activity_log(&mut app, &cwd, activity);
     let (post_tx, posts) = mpsc::unbounded_channel();
@@ -100,12 +105,13 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
     app.set_command_runner(post_tx.clone(), cwd.clone());
     app.set_files_runner(post_tx.clone(), cwd.clone());
     app.set_workspace_runner(post_tx.clone(), cwd.clone(), Some(engine.clone()));
+    app.set_cwd_runner(post_tx.clone(), engine.clone(), cwd.clone());
     let signals = spawn_signal_task(post_tx.clone());
     let result = async {
         let mut guard =
             terminal::TerminalGuard::enter().context("could not set up the terminal")?;
         let io = LoopIo {
-            input: crossterm::event::EventStream::new(),
+            input: terminal::TtyInput::new(),
             engine_events: events,
             posts,
             post_tx,

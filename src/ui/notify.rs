@@ -5,7 +5,7 @@
 //! when stdout is a terminal, so tests and pipes stay quiet.
 
 use crate::store::config::Config;
-use std::sync::OnceLock;
+use std::sync::RwLock;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,16 +31,16 @@ impl NotifyKind {
     }
 }
 
-/// The settings in force (set once at boot; defaults: bell for everything).
+/// The settings in force (set at boot, again by `set_config`; defaults: bell for everything).
 #[derive(Debug, Clone)]
 struct Settings {
     channel: String,
     kinds: Vec<NotifyKind>,
 }
 
-static SETTINGS: OnceLock<Settings> = OnceLock::new();
+static SETTINGS: RwLock<Option<Settings>> = RwLock::new(None);
 
-/// Take the notification settings from the config (first call wins).
+/// Take the notification settings from the config (the latest call wins).
 pub(crate) fn configure(config: &Config) {
     let kinds = [
         NotifyKind::Permission,
@@ -51,10 +51,14 @@ pub(crate) fn configure(config: &Config) {
     .into_iter()
     .filter(|k| config.notifies_on(k.config_name()))
     .collect();
-    let _ = SETTINGS.set(Settings {
+    let settings = Settings {
         channel: config.notifications().to_owned(),
         kinds,
-    });
+    };
+    // A poisoned lock only means a panic elsewhere mid-write; the value is still whole.
+    *SETTINGS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(settings);
 }
 
 /// The bytes to write for `kind` under `channel`, `None` when silenced.
@@ -75,11 +79,14 @@ pub(crate) fn sequence(channel: &str, enabled: bool, text: &str) -> Option<Vec<u
 /// Notify the user of `kind` with a short `text`, if the config wants it.
 pub(crate) fn notify(kind: NotifyKind, text: &str) {
     use std::io::{IsTerminal, Write};
-    let (channel, enabled) = match SETTINGS.get() {
-        Some(s) => (s.channel.as_str(), s.kinds.contains(&kind)),
-        None => ("bell", true),
+    let (channel, enabled) = match &*SETTINGS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        Some(s) => (s.channel.clone(), s.kinds.contains(&kind)),
+        None => ("bell".to_owned(), true),
     };
-    let Some(bytes) = sequence(channel, enabled, text) else {
+    let Some(bytes) = sequence(&channel, enabled, text) else {
         return;
     };
     let mut out = std::io::stdout();

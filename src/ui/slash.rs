@@ -81,6 +81,12 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         choices: &[],
     },
     CommandSpec {
+        name: "cd",
+        args: "<path>",
+        about: "switch the project directory",
+        choices: &[],
+    },
+    CommandSpec {
         name: "help",
         args: "",
         about: "keys and commands",
@@ -111,6 +117,8 @@ pub(crate) enum Slash {
     RequirePermissions,
     /// The help overlay.
     Help,
+    /// Switch the project directory.
+    Cd { path: String },
 }
 
 /// What a submitted line means.
@@ -165,6 +173,10 @@ fn build(spec: &CommandSpec, arg: &str) -> Result<Slash, String> {
         "bypass-permissions" => no_args(Slash::BypassPermissions),
         "require-permissions" => no_args(Slash::RequirePermissions),
         "help" => no_args(Slash::Help),
+        "cd" if arg.is_empty() => Err(usage()),
+        "cd" => Ok(Slash::Cd {
+            path: arg.to_owned(),
+        }),
         _ => Err(format!("/{} is not implemented", spec.name)),
     }
 }

@@ -40,6 +40,7 @@ fn record(id: &str, name: &str, state: AgentState, started: f64) -> AgentRecord 
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 

@@ -106,6 +106,7 @@ impl Manager {
                 last_activity: Some(t),
                 archived: false,
                 current_tool: None,
+                worktree: None,
             },
         );
     }

@@ -45,7 +45,21 @@ pub fn tools() -> Vec<ToolDef> {
                     "allowed_tools": strings,
                     "disallowed_tools": strings,
                     "system_prompt": {"type": "string", "description": "Appended to the child's system prompt."},
-                    "permission_mode": {"type": "string", "enum": ["default", "acceptEdits", "plan", "bypassPermissions"]}
+                    "permission_mode": {"type": "string", "enum": ["default", "acceptEdits", "plan", "bypassPermissions"]},
+                    "worktree": {
+                        "description": "Run the agent in its own git worktree (.patchfeld/worktrees/<name>-<id>) on a new branch, so parallel agents never collide. true, or {branch, base}. Finish with merge_agent or discard_agent.",
+                        "oneOf": [
+                            {"type": "boolean"},
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "branch": {"type": "string", "description": "Branch to create (default patchfeld/<name>-<id>)."},
+                                    "base": {"type": "string", "description": "Branch or commit to start from (default: the current HEAD)."}
+                                },
+                                "additionalProperties": false
+                            }
+                        ]
+                    }
                 },
                 "required": ["name", "prompt"],
                 "additionalProperties": false
@@ -142,6 +156,33 @@ pub fn tools() -> Vec<ToolDef> {
             }),
         ),
         def(
+            "merge_agent",
+            "Finish a worktree agent: commit its remaining changes, merge its branch into the base branch in the main checkout, then remove its worktree and branch. On conflict nothing is changed and the conflicting files are named. Refused while the agent works.",
+            json!({
+                "type": "object",
+                "properties": {
+                    "agent": {"type": "string", "description": agent_desc},
+                    "message": {"type": "string", "description": "Commit message for the remaining changes."},
+                    "strategy": {"type": "string", "enum": ["ff", "merge"], "default": "merge", "description": "ff: fast-forward only (fails if the base moved); merge: a merge commit."}
+                },
+                "required": ["agent"],
+                "additionalProperties": false
+            }),
+        ),
+        def(
+            "discard_agent",
+            "Throw away a worktree agent's work: remove its worktree and branch. Unmerged work (uncommitted changes or commits not in the base) is only deleted with confirm: true.",
+            json!({
+                "type": "object",
+                "properties": {
+                    "agent": {"type": "string", "description": agent_desc},
+                    "confirm": {"type": "boolean", "default": false, "description": "Required to delete unmerged work."}
+                },
+                "required": ["agent"],
+                "additionalProperties": false
+            }),
+        ),
+        def(
             "change_cwd",
             "Switch patchfeld to another project directory. Refused while any child agent is live (the error names them). On success you get the reply, then this orchestrator session stops and the new project's own orchestrator session starts there (its most recent one is resumed); the UI loads that project's workspace, agents and theme.",
             json!({
@@ -173,6 +214,11 @@ fn summary(m: &Manager, r: &AgentRecord) -> Value {
         "model": r.model, "cost_usd": r.cost_usd, "tokens_in": r.tokens_in, "tokens_out": r.tokens_out,
         "elapsed": short_span(r.elapsed(now())), "current_tool": r.current_tool, "error": r.error,
         "archived": r.archived,
+        "worktree": r.worktree.as_ref().map(|w| json!({
+            "branch": w.branch, "base": w.base_branch.as_deref().unwrap_or(&w.base_commit),
+            "path": w.path, "status": w.status.as_str(), "diff": w.stat(), "files": w.files,
+            "overlaps": w.overlaps,
+        })),
         "pending_requests": m.pending_asks_of(&r.id).into_iter()
             .map(|(id, q)| json!({"request_id": id, "question": q})).collect::<Vec<_>>(),
     })
@@ -181,7 +227,15 @@ fn summary(m: &Manager, r: &AgentRecord) -> Value {
 /// Handle one tools/call from the orchestrator.
 pub(crate) fn call(m: &mut Manager, call: ToolCall, tool: &str, args: Value) {
     let result: Result<String, String> = match tool {
+        "spawn_agent"
+            if args
+                .get("worktree")
+                .is_some_and(|w| w != &Value::Bool(false)) =>
+        {
+            return spawn_worktree(m, call, &args);
+        }
         "spawn_agent" => spawn(m, &args),
+        "merge_agent" | "discard_agent" => return finish(m, call, tool, &args),
         "list_agents" => {
             let history = args
                 .get("include_history")
@@ -269,8 +323,81 @@ fn with_agent(
         .map_err(|e| e.to_string())
 }
 
+/// `merge_agent` / `discard_agent`: git runs off the actor; the reply comes when it is done.
+fn finish(m: &mut Manager, call: ToolCall, tool: &str, args: &Value) {
+    let Some(agent) = s(args, "agent") else {
+        return m.tool_reply(&call, "agent is required", true);
+    };
+    let id = match m.resolve(agent) {
+        Ok(id) => id,
+        Err(e) => return m.tool_reply(&call, &e.to_string(), true),
+    };
+    let done: crate::engine::manager::Done<String> = Box::new(move |m, r| match r {
+        Ok(text) => m.tool_reply(&call, &text, false),
+        Err(e) => m.tool_reply(&call, &e.to_string(), true),
+    });
+    if tool == "merge_agent" {
+        let strategy = match s(args, "strategy") {
+            None => crate::engine::worktree::MergeStrategy::default(),
+            Some(x) => match crate::engine::worktree::MergeStrategy::parse(x) {
+                Some(st) => st,
+                None => {
+                    return done(
+                        m,
+                        Err(crate::engine::EngineError::Invalid(format!(
+                            "strategy '{x}' is not one of ff, merge"
+                        ))),
+                    );
+                }
+            },
+        };
+        m.merge_agent(&id, s(args, "message").map(str::to_owned), strategy, done);
+    } else {
+        let confirm = args
+            .get("confirm")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        m.discard_agent(&id, confirm, done);
+    }
+}
+
+/// `spawn_agent` with `worktree`: replies once the worktree exists and the child started.
+fn spawn_worktree(m: &mut Manager, call: ToolCall, args: &Value) {
+    let options = match spawn_options(args) {
+        Ok(o) => o,
+        Err(e) => return m.tool_reply(&call, &e, true),
+    };
+    let name = s(args, "name").unwrap_or_default().to_owned();
+    m.spawn_in_worktree(
+        name.clone(),
+        options,
+        Box::new(move |m: &mut Manager, r| {
+            let text = r.map(|id| {
+                let wt = m
+                    .record_of(&id)
+                    .and_then(|r| r.worktree.as_ref())
+                    .map(|w| format!(" in worktree {} on branch {}", w.path.display(), w.branch))
+                    .unwrap_or_default();
+                format!("spawned {name} with id {id}{wt}")
+            });
+            match text {
+                Ok(t) => m.tool_reply(&call, &t, false),
+                Err(e) => m.tool_reply(&call, &e.to_string(), true),
+            }
+        }),
+    );
+}
+
 fn spawn(m: &mut Manager, args: &Value) -> Result<String, String> {
-    let (Some(name), Some(prompt)) = (s(args, "name"), s(args, "prompt")) else {
+    let options = spawn_options(args)?;
+    let name = s(args, "name").unwrap_or_default();
+    m.spawn(name.to_owned(), options)
+        .map(|id| format!("spawned {name} with id {id}"))
+        .map_err(|e| e.to_string())
+}
+
+fn spawn_options(args: &Value) -> Result<SpawnOptions, String> {
+    let (Some(_), Some(prompt)) = (s(args, "name"), s(args, "prompt")) else {
         return Err("name and prompt are required".into());
     };
     let permission_mode = match s(args, "permission_mode") {
@@ -289,10 +416,9 @@ fn spawn(m: &mut Manager, args: &Value) -> Result<String, String> {
         disallowed_tools: strings(args, "disallowed_tools"),
         system_prompt: s(args, "system_prompt").map(str::to_owned),
         permission_mode,
+        worktree: crate::engine::worktree::parse_request(args.get("worktree"))?,
     };
-    m.spawn(name.to_owned(), options)
-        .map(|id| format!("spawned {name} with id {id}"))
-        .map_err(|e| e.to_string())
+    Ok(options)
 }
 
 fn read_transcript(m: &Manager, args: &Value) -> Result<String, String> {

@@ -67,16 +67,10 @@ impl App {
         }
     }
 
-    /// Keys while the History screen is open (it takes them all), and `ctrl-h` to open it.
+    /// Keys while the History screen is open (it takes them all). Opening it is the
+    /// `open_history` action (keymap: ctrl-h, alt-h).
     pub(super) fn history_key(&mut self, key: KeyEvent) -> Option<Vec<Intent>> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if self.panels.history.is_none() {
-            if ctrl && key.code == KeyCode::Char('h') {
-                self.open_history();
-                return Some(Vec::new());
-            }
-            return None;
-        }
+        self.panels.history.as_ref()?;
         let out = self.history_key_open(key);
         self.request_preview();
         Some(out)
@@ -133,7 +127,10 @@ impl App {
                 h.rebuild(&self.agents);
             }
             KeyCode::Esc | KeyCode::Char('q') => self.panels.history = None,
-            KeyCode::Char('h') if ctrl => self.panels.history = None,
+            // The keys that open it close it too.
+            KeyCode::Char('h') if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {
+                self.panels.history = None
+            }
             KeyCode::Char('j') | KeyCode::Down => h.step(1),
             KeyCode::Char('k') | KeyCode::Up => h.step(-1),
             KeyCode::PageDown => h.step(20),

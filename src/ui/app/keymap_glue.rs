@@ -69,8 +69,7 @@ impl App {
             return Some(Vec::new());
         }
         let chord = Chord::of(&key);
-        if chord.is_command()
-            && self.keys.map.lookup(Context::Global, chord) == Some(&Action::Quit)
+        if chord.is_command() && self.keys.map.lookup(Context::Global, chord) == Some(&Action::Quit)
         {
             return Some(self.run_action(Action::Quit));
         }
@@ -119,6 +118,11 @@ impl App {
         if self.help {
             return Context::Help;
         }
+        self.context_under_help()
+    }
+
+    /// The context ignoring the help overlay (whose keys help lists first).
+    fn context_under_help(&self) -> Context {
         if !self.permissions.is_empty() && !self.permission_hidden {
             return Context::Modal;
         }
@@ -225,6 +229,7 @@ impl App {
             Action::ShowPermissionPrompt => self.permission_hidden = false,
             Action::InterruptAgent(name) => return self.interrupt_action(name.as_deref()),
             Action::ChangeCwd { path } => return self.change_cwd_action(path.as_deref()),
+            Action::OpenInEditor => return self.open_in_editor_action(),
         }
         Vec::new()
     }
@@ -251,15 +256,6 @@ impl App {
                 Vec::new()
             }
         }
-    }
-
-    // STUB: cwd switch replaces this (see /work/notes/keymap_api.md).
-    fn change_cwd_action(&mut self, _path: Option<&str>) -> Vec<Intent> {
-        self.app_notice(
-            NoticeLevel::Info,
-            "switching the project directory is not available yet".to_owned(),
-        );
-        Vec::new()
     }
 
     /// A command bar line that names an action: `:name args` always (errors are shown and
@@ -314,14 +310,9 @@ impl App {
 
     /// The help rows: the focused context's own bindings and widget keys first, then global.
     pub(crate) fn help_rows(&self) -> Vec<HelpRow> {
-        let ctx = self.focus_context();
-        let ctx = if ctx == Context::Help {
-            Context::Global
-        } else {
-            ctx
-        };
+        let ctx = self.context_under_help();
         let mut rows = Vec::new();
-        let mut section = |c: Context, rows: &mut Vec<HelpRow>| {
+        let section = |c: Context, rows: &mut Vec<HelpRow>| {
             let mut body = group_bindings(&self.keys.map, c);
             body.extend(
                 BUILTIN
@@ -376,7 +367,11 @@ impl App {
     }
 
     fn tool_context(args: &Value) -> Result<Context, String> {
-        let ctx = Context::parse(args.get("context").and_then(Value::as_str).unwrap_or("global"))?;
+        let ctx = Context::parse(
+            args.get("context")
+                .and_then(Value::as_str)
+                .unwrap_or("global"),
+        )?;
         if !ctx.bindable() {
             return Err(format!("the {} context takes no bindings", ctx.name()));
         }
@@ -419,21 +414,19 @@ impl App {
     fn tool_unbind(&mut self, args: &Value) -> Result<String, String> {
         let chord = Chord::parse(str_arg(args, "key")?)?;
         let context = Self::tool_context(args)?;
-        let saved = self.edit_config(|entries, live| {
-            keymap::edit_unbind(entries, live, context, chord)
-        })?;
-        Ok(json!({"unbound": chord.to_string(), "context": context.name(), "saved": saved})
-            .to_string())
+        let saved =
+            self.edit_config(|entries, live| keymap::edit_unbind(entries, live, context, chord))?;
+        Ok(
+            json!({"unbound": chord.to_string(), "context": context.name(), "saved": saved})
+                .to_string(),
+        )
     }
 
     /// Apply an edit to the `[keys]` entries, rebuild the keymap and save config.toml.
     /// Returns whether it was saved (false without a config dir).
     fn edit_config(
         &mut self,
-        edit: impl FnOnce(
-            &mut Vec<crate::store::config::KeyBinding>,
-            &Keymap,
-        ) -> Result<(), String>,
+        edit: impl FnOnce(&mut Vec<crate::store::config::KeyBinding>, &Keymap) -> Result<(), String>,
     ) -> Result<bool, String> {
         let Some(global) = self.keys.global.clone() else {
             // No config dir (tests): keep the overrides in memory only.
@@ -505,7 +498,9 @@ impl App {
             }
             for (bc, k, about) in BUILTIN {
                 if *bc == c {
-                    out.push(json!({"context": c.name(), "key": k, "widget": about, "source": "widget"}));
+                    out.push(
+                        json!({"context": c.name(), "key": k, "widget": about, "source": "widget"}),
+                    );
                 }
             }
         }
@@ -554,7 +549,9 @@ fn group_bindings(map: &Keymap, ctx: Context) -> Vec<HelpRow> {
     let mut groups: Vec<(String, &'static str, Vec<Chord>)> = Vec::new();
     for b in map.in_context(ctx) {
         let key = match &b.action {
-            Action::Focus(_) | Action::Resize(_) | Action::SwitchTab(_) => b.action.name().to_owned(),
+            Action::Focus(_) | Action::Resize(_) | Action::SwitchTab(_) => {
+                b.action.name().to_owned()
+            }
             other => other.to_string(),
         };
         match groups.iter_mut().find(|g| g.0 == key) {

@@ -12,7 +12,7 @@ use crate::ui::layout::solve::{SplitInfo, solve};
 use crate::ui::layout::tools;
 use crate::ui::layout::workspace_state::LayoutStore;
 use crate::ui::widgets::input::{InputOutcome, InputState, InputView};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::Span;
@@ -86,7 +86,7 @@ impl App {
     }
 
     /// The focused panel id (or the one the command bar returns to).
-    fn focused_panel(&self) -> String {
+    pub(super) fn focused_panel(&self) -> String {
         match &self.focus {
             Focus::Panel(id) | Focus::CommandBar { back: id } => id.clone(),
         }
@@ -110,7 +110,7 @@ impl App {
         }
     }
 
-    fn switch_to(&mut self, id: &str) {
+    pub(super) fn switch_to(&mut self, id: &str) {
         let cur = self.focused_panel();
         self.ws.remember_focus(&cur);
         match self.ws.switch(id) {
@@ -123,7 +123,7 @@ impl App {
         }
     }
 
-    fn cycle_tab(&mut self, forward: bool) {
+    pub(super) fn cycle_tab(&mut self, forward: bool) {
         let ids: Vec<String> = self.ws.tabs().iter().map(|t| t.id.clone()).collect();
         let Some(i) = ids.iter().position(|t| t == self.ws.active_id()) else {
             return;
@@ -137,7 +137,7 @@ impl App {
         self.switch_to(&ids[next]);
     }
 
-    fn close_active_tab(&mut self) {
+    pub(super) fn close_active_tab(&mut self) {
         let id = self.ws.active_id().to_owned();
         if !self.confirm_drop_unsaved(&id) {
             return;
@@ -166,7 +166,7 @@ impl App {
         load_any(self.ws.store().map(|s| &s.global), name).map_err(|e| e.to_string())
     }
 
-    fn move_focus(&mut self, dir: Dir) {
+    pub(super) fn move_focus(&mut self, dir: Dir) {
         let cur = self.focused_panel();
         if let Some(next) = neighbour(&self.panel_rects, &cur, dir) {
             self.focus = Focus::Panel(next);
@@ -174,7 +174,7 @@ impl App {
     }
 
     /// Grow (or shrink) the focused panel along `dir`'s axis by a few cells.
-    fn resize_focused(&mut self, dir: Dir) {
+    pub(super) fn resize_focused(&mut self, dir: Dir) {
         let cur = self.focused_panel();
         let (axis, grow) = match dir {
             Dir::Right => (Direction::Horizontal, true),
@@ -221,7 +221,7 @@ impl App {
     }
 
     /// Reset the active tab to the named layout it came from (else the dashboard).
-    fn reset_tab(&mut self) {
+    pub(super) fn reset_tab(&mut self) {
         let id = self.ws.active_id().to_owned();
         let name = self
             .ws
@@ -231,6 +231,9 @@ impl App {
         let spec = self
             .load_named(&name)
             .unwrap_or_else(|_| LayoutSpec::dashboard());
+        if !self.confirm_layout_change(&spec) {
+            return;
+        }
         let r = self.ws.set_layout(None, spec);
         self.after_apply(r);
     }
@@ -242,52 +245,32 @@ impl App {
             self.dirty = true;
             return Some(Vec::new());
         }
-        let m = key.modifiers;
-        let ctrl = m.contains(KeyModifiers::CONTROL);
-        let alt = m.contains(KeyModifiers::ALT);
-        let shift = m.contains(KeyModifiers::SHIFT);
-        let arrow = match key.code {
-            KeyCode::Left => Some(Dir::Left),
-            KeyCode::Right => Some(Dir::Right),
-            KeyCode::Up => Some(Dir::Up),
-            KeyCode::Down => Some(Dir::Down),
-            _ => None,
-        };
-        match (key.code, arrow) {
-            (_, Some(d)) if alt && (ctrl || shift) => self.resize_focused(d),
-            (_, Some(d)) if alt => self.move_focus(d),
-            (KeyCode::Char('t'), _) if ctrl => {
-                let mut options = vec![BLANK.to_owned()];
-                options.extend(self.saved_names());
-                self.lay.overlay = Some(LayoutOverlay::NewTab {
-                    name: InputState::default(),
-                    choice: 0,
-                    options,
-                });
-            }
-            (KeyCode::Char('w'), _) if ctrl => self.close_active_tab(),
-            (KeyCode::Char('l'), _) if ctrl => {
-                let current = self.ws.layout_name(self.ws.active_id()).map(str::to_owned);
-                self.lay.overlay = Some(LayoutOverlay::Switcher(SwitcherState::open(
-                    self.ws.store().map(|s| &s.global),
-                    current.as_deref(),
-                )));
-            }
-            (KeyCode::Char('r') | KeyCode::Char('R'), _) if ctrl && shift => self.reset_tab(),
-            (KeyCode::Char('z'), _) if alt => self.lay.zoom = !self.lay.zoom,
-            (KeyCode::PageUp, _) if ctrl => self.cycle_tab(false),
-            (KeyCode::PageDown, _) if ctrl => self.cycle_tab(true),
-            (KeyCode::Char(c @ '1'..='9'), _) if ctrl || alt => {
-                let i = usize::from(c as u8 - b'1');
-                if let Some(id) = self.ws.tabs().get(i).map(|t| t.id.clone()) {
-                    self.switch_to(&id);
-                }
-            }
-            _ if self.command_key(key) => {}
-            _ => return None,
+        // The layout chords (ctrl-t, alt-arrows, …) are actions in the keymap.
+        if !self.command_key(key) {
+            return None;
         }
         self.dirty = true;
         Some(Vec::new())
+    }
+
+    /// The new-tab dialog (action `new_tab`).
+    pub(super) fn open_new_tab_dialog(&mut self) {
+        let mut options = vec![BLANK.to_owned()];
+        options.extend(self.saved_names());
+        self.lay.overlay = Some(LayoutOverlay::NewTab {
+            name: InputState::default(),
+            choice: 0,
+            options,
+        });
+    }
+
+    /// The layout switcher (action `open_layout_switcher`).
+    pub(super) fn open_layout_switcher(&mut self) {
+        let current = self.ws.layout_name(self.ws.active_id()).map(str::to_owned);
+        self.lay.overlay = Some(LayoutOverlay::Switcher(SwitcherState::open(
+            self.ws.store().map(|s| &s.global),
+            current.as_deref(),
+        )));
     }
 
     fn overlay_key(&mut self, key: KeyEvent) {
@@ -501,6 +484,12 @@ impl App {
         tool: &str,
         args: &serde_json::Value,
     ) -> Option<Vec<Intent>> {
+        if let Some(e) = self.unsaved_tool_guard(tool, args) {
+            return Some(vec![Intent::UiReply {
+                call_id,
+                result: Err(e),
+            }]);
+        }
         let before_active = self.ws.active_id().to_owned();
         let cur = self.focused_panel();
         self.ws.remember_focus(&cur);

@@ -1,5 +1,5 @@
 //! The App's permission side: the approval queue's modal keys (y s a n N d e, Tab, Esc,
-//! editing the rule, message or input), the Permissions screen (`ctrl-g`), the bell when a
+//! editing the rule, message or input), the Permissions screen (`alt-p`), the bell when a
 //! request arrives unseen, and the engine commands these send.
 
 use super::{App, DENY_MESSAGE, Intent};
@@ -48,6 +48,8 @@ pub(crate) struct PermUi {
     bell: bool,
     /// The terminal reported losing focus (needs focus reporting enabled).
     unfocused: bool,
+    /// The modal's buttons as last drawn (mouse clicks press their key).
+    buttons: std::cell::RefCell<Vec<(Rect, &'static str)>>,
 }
 
 /// Engine commands of the permission UI (executed off the UI task).
@@ -202,18 +204,18 @@ impl App {
 
     /// Keys for the Permissions screen and the modal; None when they do not apply.
     pub(super) fn permission_key(&mut self, key: KeyEvent) -> Option<Vec<Intent>> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if self.perm.screen.is_some() {
             return Some(self.screen_key(key));
-        }
-        if ctrl && key.code == KeyCode::Char('g') {
-            self.perm.screen = Some(PermissionsScreenState::default());
-            return Some(Vec::new());
         }
         if !modal_visible(self) {
             return None;
         }
         self.modal_key(key)
+    }
+
+    /// Open the Permissions screen (action `open_permissions`, `/permissions`).
+    pub(crate) fn open_permissions_screen(&mut self) {
+        self.perm.screen = Some(PermissionsScreenState::default());
     }
 
     /// Keys of an AgentTranscript's inline permission bar for `agent`: its oldest pending
@@ -461,7 +463,6 @@ impl App {
     }
 
     fn screen_key(&mut self, key: KeyEvent) -> Vec<Intent> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let count = self.perm.rules.len();
         let Some(screen) = self.perm.screen.as_mut() else {
             return Vec::new();
@@ -510,7 +511,10 @@ impl App {
         }
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => self.perm.screen = None,
-            KeyCode::Char('g') if ctrl => self.perm.screen = None,
+            // alt-p opens it, so it closes it too.
+            KeyCode::Char('p') if key.modifiers.contains(KeyModifiers::ALT) => {
+                self.perm.screen = None
+            }
             KeyCode::Char('/') | KeyCode::Char('i') => screen.dry_focused = true,
             KeyCode::Char('a') => screen.adding = Some((InputState::default(), None)),
             KeyCode::Char('e') => {
@@ -572,6 +576,7 @@ impl App {
                 total: self.permissions.len(),
                 edit,
                 theme: &self.theme,
+                buttons: Some(&self.perm.buttons),
             }
             .render(area, buf);
         }
@@ -587,6 +592,34 @@ impl App {
             .render(area, buf);
         }
         cursor
+    }
+
+    /// A left click on one of the modal's buttons presses its key. `None` when the click is
+    /// not on a button (or the modal is hidden).
+    pub(super) fn permission_mouse(
+        &mut self,
+        m: crossterm::event::MouseEvent,
+    ) -> Option<Vec<Intent>> {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        if m.kind != MouseEventKind::Down(MouseButton::Left) || !modal_visible(self) {
+            return None;
+        }
+        let pos = Position::new(m.column, m.row);
+        let key = self
+            .perm
+            .buttons
+            .borrow()
+            .iter()
+            .find(|(r, _)| r.contains(pos))
+            .map(|(_, k)| *k)?;
+        let code = match key {
+            "Tab" => KeyCode::Tab,
+            "Enter" => KeyCode::Enter,
+            "Esc" => KeyCode::Esc,
+            k => KeyCode::Char(k.chars().next()?),
+        };
+        self.dirty = true;
+        self.permission_key(KeyEvent::new(code, KeyModifiers::NONE))
     }
 
     /// Open the modal on `agent`'s oldest pending request (AgentTable `p`); false when it has

@@ -181,27 +181,26 @@ enum Target {
     Bar,
 }
 
-/// Key hints per focus: full and short.
-const HINTS_CHAT: (&str, &str) = (
-    "Enter send · ⇧Enter newline · /help · ^C interrupt · ^Q quit",
-    "/help · ^Q quit",
-);
-const HINTS_BAR: (&str, &str) = (
-    "Enter send or run · Tab complete · Esc back · ^Q quit",
-    "Esc back · ^Q quit",
-);
-const HINTS_TABLE: (&str, &str) = (
-    "j/k select · Tab panel · / command · ? help · ^Q quit",
-    "? help · ^Q quit",
-);
-const HINTS_FEED: (&str, &str) = (
-    "PgUp/PgDn scroll · Tab panel · / command · ? help · ^Q quit",
-    "? help · ^Q quit",
-);
-const HINTS_OTHER: (&str, &str) = (
-    "Tab panel · / command · ? help · ^Q quit",
-    "? help · ^Q quit",
-);
+/// Key hints per focus: the panel's own keys (full, short) before the global ones, which come
+/// from the live keymap (a rebound quit shows its new key).
+const HINTS_CHAT: (&str, &str) = ("Enter send · ⇧Enter newline · ^C interrupt", "");
+const HINTS_BAR: (&str, &str) = ("Enter send or run · Tab complete · Esc back", "Esc back");
+const HINTS_TABLE: (&str, &str) = ("j/k select · Enter open", "");
+const HINTS_FEED: (&str, &str) = ("PgUp/PgDn scroll · Enter open", "");
+const HINTS_OTHER: (&str, &str) = ("", "");
+
+/// `ctrl-q` → `^Q`, `alt-p` → `M-p`: short enough for a status line.
+fn short_chord(chord: &str) -> String {
+    if let Some(rest) = chord.strip_prefix("ctrl-")
+        && rest.chars().count() == 1
+    {
+        return format!("^{}", rest.to_uppercase());
+    }
+    match chord.strip_prefix("alt-") {
+        Some(rest) => format!("M-{rest}"),
+        None => chord.to_owned(),
+    }
+}
 
 impl App {
     /// Make the chat input multi-line and give the command bar history (called by `new`).
@@ -255,7 +254,11 @@ impl App {
         if self.slash.dismissed.as_deref() == Some(text) {
             return Vec::new();
         }
-        slash::complete(text, bare)
+        let mut items = slash::complete(text, bare);
+        if bare {
+            items.extend(crate::ui::action::complete(text));
+        }
+        items
     }
 
     fn selected_completion(&self, n: usize, text: &str) -> usize {
@@ -353,6 +356,9 @@ impl App {
     /// A line submitted from the command bar (focus is already back on its panel).
     pub(super) fn submit_command(&mut self, text: String) -> Vec<Intent> {
         self.command.push_history(&text);
+        if let Some(out) = self.run_action_line(&text) {
+            return out;
+        }
         self.run_line(&text, Target::Bar)
     }
 
@@ -439,15 +445,14 @@ impl App {
                 return Vec::new();
             }
             Slash::Permissions => {
-                // The same path as ctrl-g.
-                let _ =
-                    self.permission_key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL));
+                self.open_permissions_screen();
                 return Vec::new();
             }
             Slash::Help => {
                 self.help = true;
                 return Vec::new();
             }
+            Slash::Cd { path } => return self.request_cwd(&path),
         };
         vec![Intent::Slash(intent)]
     }
@@ -649,7 +654,7 @@ impl App {
             session.add(o.tokens_in, o.tokens_out, o.cost_usd);
             total.add(o.tokens_in, o.tokens_out, o.cost_usd);
         }
-        let hints = match &self.focus {
+        let own = match &self.focus {
             Focus::CommandBar { .. } => HINTS_BAR,
             Focus::Panel(id) => match self.widget_of(id) {
                 WidgetKind::OrchestratorChat => HINTS_CHAT,
@@ -661,6 +666,7 @@ impl App {
                 | WidgetKind::Other => HINTS_OTHER,
             },
         };
+        let hints = self.hints_with_keymap(own);
         let tab = self.ws.active_tab();
         StatusInfo {
             orchestrator: orch.map(|o| o.state),
@@ -675,6 +681,40 @@ impl App {
             cwd: self.cwd_display.clone(),
             hints,
         }
+    }
+
+    /// The panel's hints followed by the global keys as the keymap binds them now.
+    fn hints_with_keymap(&self, (full, short): (&str, &str)) -> (String, String) {
+        use crate::ui::keymap::Context;
+        // In an input, plain keys type: only chords reach the keymap there.
+        let typing = matches!(self.target(), Some(Target::Chat) | Some(Target::Bar));
+        let key_of = |action: &str| {
+            self.keys
+                .map
+                .in_context(Context::Global)
+                .find(|b| b.action.name() == action && (!typing || b.chord.is_command()))
+                .map(|b| short_chord(&b.chord.to_string()))
+        };
+        let global: Vec<String> = [
+            ("focus_command_bar", "command"),
+            ("show_help", "help"),
+            ("quit", "quit"),
+        ]
+        .iter()
+        .filter_map(|(action, label)| key_of(action).map(|k| format!("{k} {label}")))
+        .collect();
+        let join = |own: &str, global: &[String]| {
+            own.split(" · ")
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .chain(global.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(" · ")
+        };
+        (
+            join(full, &global),
+            join(short, &global[global.len().saturating_sub(2)..]),
+        )
     }
 
     /// Draw the status bar (remembering the badge for mouse hits).

@@ -13,7 +13,7 @@ use crate::ui::render::theme::Theme;
 use crate::ui::widgets::theme_switcher::{
     SaveScope, SwitcherEntry, SwitcherOutcome, ThemeSwitcher,
 };
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use serde_json::{Value, json};
@@ -162,7 +162,7 @@ impl App {
             .map(|e| format!("config not saved: {e}"))
     }
 
-    fn open_theme_switcher(&mut self) {
+    pub(super) fn open_theme_switcher(&mut self) {
         let global = self.themes.global.clone();
         let entries = list_themes(global.as_ref())
             .into_iter()
@@ -176,20 +176,10 @@ impl App {
         self.themes.switcher = Some((sw, self.theme.clone()));
     }
 
-    /// ctrl-shift-l / alt-t open the switcher; while open it takes every key.
+    /// While the switcher is open it takes every key. Opening it is the `open_theme_switcher`
+    /// action (keymap: ctrl-shift-l, alt-t).
     pub(super) fn theme_key(&mut self, key: KeyEvent) -> Option<Vec<Intent>> {
-        let m = key.modifiers;
-        let Some((sw, previous)) = self.themes.switcher.as_mut() else {
-            let ctrl_shift_l = m.contains(KeyModifiers::CONTROL | KeyModifiers::SHIFT)
-                && matches!(key.code, KeyCode::Char('l' | 'L'));
-            let alt_t = m == KeyModifiers::ALT && key.code == KeyCode::Char('t');
-            if !(ctrl_shift_l || alt_t) {
-                return None;
-            }
-            self.open_theme_switcher();
-            self.dirty = true;
-            return Some(Vec::new());
-        };
+        let (sw, previous) = self.themes.switcher.as_mut()?;
         self.dirty = true;
         match sw.key(key) {
             SwitcherOutcome::Moved => {

@@ -59,6 +59,10 @@ pub(crate) struct DiffPanel {
     worker: Option<GitDiffWorker>,
     generation: u64,
     source: DiffSource,
+    /// The agent edited files since the last load: load again when shown.
+    stale: bool,
+    /// Review comments being written / waiting to be sent (`agent:` sources).
+    review: worktree_diff::Review,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -166,6 +170,7 @@ impl App {
             })
             .collect();
         let mut usage_visible = false;
+        let worktree_agents = self.worktree_agent_keys();
         for (tab, id, widget, props) in all {
             let shown = tab == active && visible.contains(&id);
             let ident = self.ws_ident(&widget, &props);
@@ -226,12 +231,14 @@ impl App {
                     }
                     (DiffSource::Git(_), false, _) => d.worker = None,
                     (DiffSource::Agent(a), true, Some(post))
-                        if d.view.loading && d.generation == 0 =>
+                        if (d.view.loading && d.generation == 0) || d.stale =>
                     {
+                        d.stale = false;
                         d.generation = generation;
                         match engine {
                             Some(engine) => {
-                                load_agent_diff(engine, a.clone(), key, generation, post)
+                                let wt = worktree_agents.contains(a);
+                                load_agent_diff(engine, a.clone(), wt, key, generation, post)
                             }
                             None => {
                                 d.view.loading = false;
@@ -394,6 +401,7 @@ impl App {
                 }
                 _ => None,
             },
+            WsPanel::Diff(d) if d.review_wants(&key) => Some(d.review_key(key)),
             WsPanel::Diff(d) => match d.view.key(key) {
                 DiffKey::Done => Some(Vec::new()),
                 DiffKey::Reload => {
@@ -420,16 +428,8 @@ impl App {
                     }
                     Some(Vec::new())
                 }
-                EditorAction::External => {
-                    // Handing the tty to $EDITOR needs the loop to pause its input reader
-                    // and repaint afterwards; until the loop offers that, say so.
-                    self.app_notice(
-                        crate::core::transcript::NoticeLevel::Warning,
-                        "M-o ($EDITOR) is not available yet: edit here, or in a Terminal panel"
-                            .into(),
-                    );
-                    Some(Vec::new())
-                }
+                // Reached when `alt-o` is not bound to `open_in_editor` (keymap first).
+                EditorAction::External => Some(self.open_in_editor_action()),
             },
         }
     }
@@ -469,6 +469,9 @@ impl App {
             rect.height.saturating_sub(2),
         );
         let tab = self.ws.active_id().to_owned();
+        if let Some(used) = self.terminal_mouse(&tab, id, m, inner) {
+            return used;
+        }
         let up = match m.kind {
             MouseEventKind::ScrollUp => Some(true),
             MouseEventKind::ScrollDown => Some(false),
@@ -607,6 +610,9 @@ impl App {
             WsPanel::Terminal(t) => {
                 if let Some(s) = t.session.as_mut() {
                     s.resize(inner.height, inner.width);
+                    // Re-arm before reading the screen: output parsed after this point posts
+                    // a fresh event, so nothing waits unseen for the next burst.
+                    s.drawn();
                 }
                 let pos = TerminalView {
                     state: t,
@@ -614,9 +620,6 @@ impl App {
                     focused,
                 }
                 .render(inner, buf);
-                if let Some(s) = &t.session {
-                    s.drawn();
-                }
                 if t.session.is_none() && t.error.is_none() && t.exited.is_none() {
                     buf.set_stringn(
                         inner.x,
@@ -645,6 +648,7 @@ impl App {
                     focused,
                 }
                 .render(inner, buf);
+                d.review_render(inner, buf, &theme);
                 None
             }
             WsPanel::Editor(e) => {
@@ -659,7 +663,7 @@ impl App {
                     return None;
                 }
                 FileEditorView {
-                    state: &e.view,
+                    state: &mut e.view,
                     theme: &theme,
                     focused,
                 }
@@ -669,53 +673,11 @@ impl App {
         }
     }
 
-    /// Panels of the active tab that are FileEditors with unsaved changes, by title.
-    pub(crate) fn dirty_editors(&self, tab: &str) -> Vec<String> {
-        let Some(t) = self.ws.tab(tab) else {
-            return Vec::new();
-        };
-        t.layout
-            .panels()
-            .into_iter()
-            .filter(|p| p.widget == "FileEditor")
-            .filter(|p| {
-                matches!(
-                    self.ws_panel_state_any(tab, &p.id),
-                    Some(WsPanel::Editor(e)) if e.view.dirty()
-                )
-            })
-            .map(crate::ui::layout::tools::effective_title)
-            .collect()
-    }
-
     /// Before closing `tab`: true when it has no unsaved editor, or the user was already
     /// warned (this is the second ask); else warn and refuse once.
     pub(crate) fn confirm_drop_unsaved(&mut self, tab: &str) -> bool {
-        let dirty = self.dirty_editors(tab);
-        if dirty.is_empty() || self.wsw.close_armed.as_deref() == Some(tab) {
-            self.wsw.close_armed = None;
-            return true;
-        }
-        self.wsw.close_armed = Some(tab.to_owned());
-        self.app_notice(
-            crate::core::transcript::NoticeLevel::Warning,
-            format!(
-                "unsaved changes in {} — save with ^S, or ask again to discard them",
-                dirty.join(", ")
-            ),
-        );
-        false
-    }
-
-    fn ws_panel_state_any(&self, tab: &str, id: &str) -> Option<&WsPanel> {
-        if tab == self.ws.active_id() {
-            match self.ws.panel_state(id) {
-                Some(PanelState::Workspace(st)) => st.panel.as_ref(),
-                _ => None,
-            }
-        } else {
-            None
-        }
+        let dropped = self.unsaved_dropped(tab, None);
+        self.confirm_unsaved(&format!("close:{tab}"), &dropped, "close it again")
     }
 }
 
@@ -784,12 +746,19 @@ fn fresh(
                 s("path").map(|p| resolve(project, p))
             };
             WsPanel::Editor(Box::new(EditorPanel {
+                view: FileEditorState::for_path(path.as_deref()),
                 path,
                 ..EditorPanel::default()
             }))
         }
     }
 }
+
+pub(crate) mod external_edit;
+mod live_diff;
+mod terminal_mouse;
+mod unsaved;
+mod worktree_diff;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

@@ -182,10 +182,13 @@ fn unbind_of_a_default_survives_a_config_round_trip() {
 }
 
 #[test]
-fn short_forms_for_hints() {
-    assert_eq!(short(c("ctrl-l")), "^L");
-    assert_eq!(short(c("ctrl-shift-l")), "^⇧L");
-    assert_eq!(short(c("alt-t")), "M-t");
-    assert_eq!(short(c("?")), "?");
-    assert_eq!(short(c("ctrl-pageup")), "^pageup");
+fn overlay_contexts_take_no_bindings() {
+    let (cfg, _) = parse_config("[keys.modal]\n\"x\" = \"zoom\"\n[keys.chat]\n\"f4\" = \"zoom\"\n");
+    let (map, w) = Keymap::with_overrides(&cfg.bindings);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("line 2") && w[0].contains("modal context takes no bindings"),
+        "{w:?}"
+    );
+    assert_eq!(map.lookup(Context::Chat, c("f4")), Some(&Action::Zoom));
 }

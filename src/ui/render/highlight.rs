@@ -80,6 +80,56 @@ pub(crate) fn highlight(code: &str, lang: &str) -> Option<Vec<StyledLine>> {
     Some(out)
 }
 
+/// The parser and highlighter state between two lines: what a line-by-line caller keeps as
+/// a checkpoint to go on from (cloning it is cheap next to highlighting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LineState {
+    parse: syntect::parsing::ParseState,
+    hl: syntect::highlighting::HighlightState,
+}
+
+/// The state before the first line of a `lang` file (a language name or a file extension);
+/// `None` for an unknown language.
+pub(crate) fn line_start(lang: &str) -> Option<LineState> {
+    let sets = sets()?;
+    let syntax = syntax_for(&sets.syntaxes, lang)?;
+    let h = HighlightLines::new(syntax, &sets.theme);
+    let (hl, parse) = h.state();
+    Some(LineState { parse, hl })
+}
+
+/// Highlight one line (without its newline) going on from `state`, which moves past it.
+/// Pieces are (style, byte range in `line`); an over-long line comes back unstyled and
+/// leaves the state as it was (so the next lines still highlight).
+pub(crate) fn highlight_next(
+    state: &mut LineState,
+    line: &str,
+) -> Vec<(Style, std::ops::Range<usize>)> {
+    let Some(sets) = sets() else {
+        return Vec::new();
+    };
+    if line.len() > MAX_LINE {
+        return Vec::new();
+    }
+    let mut h = HighlightLines::from_state(&sets.theme, state.hl.clone(), state.parse.clone());
+    let with_nl = format!("{line}\n");
+    let Ok(ranges) = h.highlight_line(&with_nl, &sets.syntaxes) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut at = 0;
+    for (style, piece) in ranges {
+        let end = (at + piece.len()).min(line.len());
+        if end > at {
+            out.push((convert(style), at..end));
+        }
+        at += piece.len();
+    }
+    let (hl, parse) = h.state();
+    *state = LineState { parse, hl };
+    out
+}
+
 fn convert(s: syntect::highlighting::Style) -> Style {
     let fg = s.foreground;
     let mut style = Style::new().fg(Color::Rgb(fg.r, fg.g, fg.b));

@@ -42,7 +42,7 @@ pub(crate) enum GitDiffKind {
     Staged,
 }
 
-/// Run `git diff` once (blocking).
+/// Run `git diff` once (blocking); the working tree's diff includes untracked files.
 pub(crate) fn git_diff(project: &Path, kind: GitDiffKind) -> DiffLoaded {
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(project).args([
@@ -64,8 +64,14 @@ pub(crate) fn git_diff(project: &Path, kind: GitDiffKind) -> DiffLoaded {
         let err = String::from_utf8_lossy(&out.stderr);
         return Err(err.lines().next().unwrap_or("git diff failed").to_owned());
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if kind == GitDiffKind::Working {
+        text.push_str(&untracked::untracked_diff(project)?);
+    }
+    Ok(text)
 }
+
+mod untracked;
 
 /// A running git diff worker; dropping it stops the thread.
 #[derive(Debug)]
@@ -141,18 +147,30 @@ fn is_noise(project: &Path, p: &Path) -> bool {
     NOISE.iter().any(|n| rel.starts_with(n))
 }
 
-/// Load `agent`'s transcript through the engine and post the diff of its edits.
+/// Post `agent`'s diff: a worktree agent's (`worktree`) from git vs. its merge base, else the
+/// diff of the edits in its transcript (loaded through the engine).
 pub(crate) fn load_agent_diff(
     engine: EngineHandle,
     agent: String,
+    worktree: bool,
     key: PanelKey,
     generation: u64,
     post: UnboundedSender<AppEvent>,
 ) {
     tokio::spawn(async move {
-        let result = match engine.load_transcript(&agent).await {
-            Ok(entries) => Ok(agent_diff(&entries)),
-            Err(e) => Err(format!("cannot load {agent}'s transcript: {e}")),
+        // A worktree agent's real diff vs. its merge base; else what its edit calls changed.
+        let from_git = if worktree {
+            engine.worktree_diff(&agent).await
+        } else {
+            Ok(None)
+        };
+        let result = match from_git {
+            Ok(Some(diff)) => Ok(diff),
+            Err(e @ crate::engine::EngineError::Invalid(_)) => Err(e.to_string()),
+            _ => match engine.load_transcript(&agent).await {
+                Ok(entries) => Ok(agent_diff(&entries)),
+                Err(e) => Err(format!("cannot load {agent}'s transcript: {e}")),
+            },
         };
         let _ = post.send(AppEvent::Workspace(Box::new(WorkspaceEvent::Diff {
             key,

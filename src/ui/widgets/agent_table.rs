@@ -444,7 +444,9 @@ impl AgentTableView<'_> {
                     Col::Cost => Cell::from(format::cost(a.cost_usd)),
                 })
                 .collect();
-            cells.push(Cell::from(Line::from(activity)));
+            let mut last = crate::ui::widgets::worktree_badge::row_spans(a, t);
+            last.push(activity);
+            cells.push(Cell::from(Line::from(last)));
             Row::new(cells).style(t.text)
         });
         // Keys act on the first row until one is chosen; show that.
@@ -548,6 +550,7 @@ mod tests {
             last_activity: None,
             archived: false,
             current_tool: None,
+            worktree: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! The command bar: a one-row input above the status bar that messages the orchestrator or
-//! runs a slash command (with or without the slash; see `ui::slash`).
+//! The command bar: a one-row input above the status bar that runs an action (`:name args`,
+//! see `ui::action`), a slash command (with or without the slash; see `ui::slash`), or
+//! messages the orchestrator. Completion comes from the slash popup.
 
 use crate::ui::render::theme::Theme;
 use crate::ui::widgets::input::{InputState, InputView};
@@ -17,7 +18,7 @@ impl CommandBarView<'_> {
     /// Draw one row; returns the cursor position when focused.
     pub(crate) fn render(&self, area: Rect, buf: &mut Buffer) -> Option<Position> {
         let placeholder = if self.focused {
-            "message the orchestrator, or a command: reset, resume, model opus… (Tab completes, Esc leaves)"
+            "message the orchestrator, :action (:focus_panel agents) or a command: reset, model opus… (Tab completes, Esc leaves)"
         } else {
             "press / to message the orchestrator"
         };

@@ -323,6 +323,17 @@ impl DiffViewerState {
         self.cursor = self.cursor.min(n.saturating_sub(1));
     }
 
+    /// The file and diff line under the cursor (None on a file or hunk header row).
+    pub(crate) fn cursor_line(&self) -> Option<(&DiffFile, &DiffLine)> {
+        match self.rows().get(self.cursor)? {
+            Row::Line(f, h, l) => {
+                let file = self.files.get(*f)?;
+                Some((file, file.hunks.get(*h)?.lines.get(*l)?))
+            }
+            Row::File(_) | Row::Hunk(..) => None,
+        }
+    }
+
     fn rows(&self) -> Vec<Row> {
         let mut out = Vec::new();
         for (fi, f) in self.files.iter().enumerate() {

@@ -11,6 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui_textarea::{CursorMove, TextArea};
+use syntax::{EditorSyntax, Pieces};
 
 /// What the glue must do after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub(crate) struct FileEditorState {
     pub saving: bool,
     /// Last save's error.
     pub save_error: Option<String>,
+    /// Syntax colours of the visible rows.
+    syntax: EditorSyntax,
 }
 
 impl Default for FileEditorState {
@@ -61,6 +64,7 @@ impl Default for FileEditorState {
             last_search: String::new(),
             saving: false,
             save_error: None,
+            syntax: EditorSyntax::default(),
         }
     }
 }
@@ -73,6 +77,14 @@ fn new_area(text: &str) -> TextArea<'static> {
 }
 
 impl FileEditorState {
+    /// An empty editor for `path`, coloured for its language.
+    pub(crate) fn for_path(path: Option<&std::path::Path>) -> Self {
+        Self {
+            syntax: EditorSyntax::for_path(path),
+            ..Self::default()
+        }
+    }
+
     /// The buffer's text.
     pub(crate) fn text(&self) -> String {
         self.area.lines().join("\n")
@@ -92,6 +104,7 @@ impl FileEditorState {
                 self.area
                     .move_cursor(CursorMove::Jump(cur.0 as u16, cur.1 as u16));
                 self.disk = t;
+                self.syntax.reset();
                 self.loaded = true;
                 self.error = None;
                 self.external = None;
@@ -266,16 +279,17 @@ impl FileEditorState {
     }
 }
 
-/// Borrowed view.
+/// Borrowed view (mutably: the text area keeps its scroll position and the highlight cache
+/// fills as rows are drawn).
 pub(crate) struct FileEditorView<'a> {
-    pub state: &'a FileEditorState,
+    pub state: &'a mut FileEditorState,
     pub theme: &'a Theme,
     pub focused: bool,
 }
 
 impl FileEditorView<'_> {
     /// Draw into `area`.
-    pub(crate) fn render(&self, area: Rect, buf: &mut Buffer) {
+    pub(crate) fn render(self, area: Rect, buf: &mut Buffer) {
         let s = self.state;
         let w = usize::from(area.width);
         if area.height == 0 || w == 0 {
@@ -318,13 +332,24 @@ impl FileEditorView<'_> {
             }
             .render(body, buf);
         } else {
-            let mut ta = s.area.clone();
+            // Drawn from the state's own text area (not a copy), so the scroll position it
+            // keeps between frames is the one the next frame starts from.
+            let ta = &mut s.area;
             ta.set_style(self.theme.text);
             ta.set_cursor_line_style(ratatui::style::Style::default());
-            if !self.focused {
-                ta.set_cursor_style(self.theme.text);
+            ta.set_cursor_style(if self.focused {
+                ratatui::style::Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                self.theme.text
+            });
+            ratatui::widgets::Widget::render(&*ta, body, buf);
+            let (top, left) = ta.scroll_offset();
+            let lines = ta.lines();
+            let top = usize::from(top);
+            let rows = s.syntax.visible(lines, top, usize::from(body.height));
+            for (i, pieces) in rows.iter().enumerate() {
+                paint(buf, body, i as u16, &lines[top + i], pieces, left);
             }
-            ratatui::widgets::Widget::render(&ta, body, buf);
         }
         if let Some((t, st)) = bottom_line {
             let y = area.bottom() - 1;
@@ -334,6 +359,47 @@ impl FileEditorView<'_> {
     }
 }
 
+/// Colour row `row` of `body` (showing `line` from column `left`) with `pieces`' foregrounds,
+/// keeping the backgrounds the text area drew (cursor, selection). Columns follow the text
+/// area's own layout: tabs to the next multiple of 4, wide characters two cells.
+fn paint(buf: &mut Buffer, body: Rect, row: u16, line: &str, pieces: &Pieces, left: u16) {
+    let y = body.y + row;
+    let (left, width) = (usize::from(left), usize::from(body.width));
+    let mut col = 0usize;
+    let mut p = 0;
+    for (b, c) in line.char_indices() {
+        let w = if c == '\t' {
+            4 - col % 4
+        } else {
+            unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+        };
+        while p < pieces.len() && pieces[p].1.end <= b {
+            p += 1;
+        }
+        if let Some((style, r)) = pieces.get(p)
+            && r.contains(&b)
+        {
+            for x in col..col + w {
+                if x < left || x - left >= width {
+                    continue;
+                }
+                if let Some(cell) = buf.cell_mut((body.x + (x - left) as u16, y)) {
+                    if let Some(fg) = style.fg {
+                        cell.set_fg(fg);
+                    }
+                    cell.modifier.insert(style.add_modifier);
+                }
+            }
+        }
+        col += w;
+        if col >= left + width {
+            break;
+        }
+    }
+}
+
+mod syntax;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -341,6 +407,56 @@ mod tests {
 
     fn key(c: char) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn draw(s: &mut FileEditorState, w: u16, h: u16) -> Buffer {
+        let theme = Theme::dark();
+        let area = Rect::new(0, 0, w, h);
+        let mut buf = Buffer::empty(area);
+        FileEditorView {
+            state: s,
+            theme: &theme,
+            focused: true,
+        }
+        .render(area, &mut buf);
+        buf
+    }
+
+    #[test]
+    fn rust_keywords_are_coloured_in_the_visible_rows() {
+        let mut s = FileEditorState::for_path(Some(std::path::Path::new("src/main.rs")));
+        let body: Vec<String> = (0..200).map(|i| format!("let v{i} = {i};")).collect();
+        s.loaded(Ok(format!("fn main() {{\n{}\n}}", body.join("\n"))));
+        let plain = Theme::dark().text.fg;
+        let buf = draw(&mut s, 40, 10);
+        let fg = |buf: &Buffer, x: u16, y: u16| buf[(x, y)].fg;
+        assert_eq!(buf[(0, 0)].symbol(), "f");
+        assert_ne!(Some(fg(&buf, 0, 0)), plain, "`fn` is coloured");
+        assert!(matches!(fg(&buf, 0, 0), ratatui::style::Color::Rgb(..)));
+        assert_eq!(buf[(0, 1)].symbol(), "l");
+        assert_ne!(fg(&buf, 0, 1), fg(&buf, 4, 1), "`let` and the name differ");
+        assert_eq!(s.syntax.highlighted_last, 10, "only the visible rows");
+        // Typing re-highlights from the edited row down, not the file.
+        s.key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+        s.key(key('x'));
+        draw(&mut s, 40, 10);
+        assert_eq!(s.syntax.highlighted_last, 9);
+        // Far down, still coloured, and the scroll position holds between frames.
+        for _ in 0..150 {
+            s.key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+        }
+        let buf = draw(&mut s, 40, 10);
+        let top = s.area.scroll_offset().0;
+        assert_eq!(top, 142, "cursor row 151 on the last row");
+        assert_eq!(buf[(0, 0)].symbol(), "l");
+        assert_ne!(fg(&buf, 0, 0), fg(&buf, 4, 0));
+        s.key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+        draw(&mut s, 40, 10);
+        assert_eq!(
+            s.area.scroll_offset().0,
+            top,
+            "moving up inside the view keeps it"
+        );
     }
 
     #[test]

@@ -71,6 +71,11 @@ pub(crate) struct FileViewerState {
 }
 
 impl FileViewerState {
+    /// The file shown (`None`: waiting for a selection).
+    pub(crate) fn path(&self) -> Option<&std::path::Path> {
+        self.path.as_deref()
+    }
+
     /// A viewer of `path` (`None`: waiting for a selection).
     pub(crate) fn new(path: Option<PathBuf>) -> Self {
         Self {

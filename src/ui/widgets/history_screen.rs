@@ -317,6 +317,11 @@ impl HistoryView<'_> {
             a.session_id.clone().unwrap_or_else(|| "-".to_owned()),
         ));
         lines.push(field("cwd", a.cwd.display().to_string()));
+        if let Some(w) = &a.worktree {
+            for (k, v) in crate::ui::widgets::worktree_badge::detail_fields(w) {
+                lines.push(field(k, v));
+            }
+        }
         if let Some(m) = &a.model {
             lines.push(field("model", m.clone()));
         }
@@ -413,6 +418,7 @@ mod tests {
             last_activity: None,
             archived: i == 2,
             current_tool: None,
+            worktree: None,
         }
     }
 

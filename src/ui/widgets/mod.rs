@@ -25,3 +25,4 @@ pub(crate) mod system_usage;
 pub(crate) mod terminal;
 pub(crate) mod theme_switcher;
 pub(crate) mod transcript_view;
+pub(crate) mod worktree_badge;

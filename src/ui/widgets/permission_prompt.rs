@@ -13,6 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
 
 /// A permission request waiting for the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +49,34 @@ pub(crate) struct PermissionPromptView<'a> {
     /// An edit in progress: what, its input, and the scope/where label shown with it.
     pub edit: Option<(PromptEditKind, &'a InputState, &'a str)>,
     pub theme: &'a Theme,
+    /// Where each button was drawn (filled by `render`, for mouse clicks): rect and key.
+    pub buttons: Option<&'a std::cell::RefCell<Vec<(Rect, &'static str)>>>,
+}
+
+/// The modal's buttons: key, label, and whether it allows (green), denies (red) or neither.
+const BUTTONS: [&[(&str, &str, Tone)]; 2] = [
+    &[
+        ("y", " allow once  ", Tone::Allow),
+        ("s", " session  ", Tone::Allow),
+        ("a", " always  ", Tone::Allow),
+        ("n", " deny  ", Tone::Deny),
+        ("N", " deny+message  ", Tone::Deny),
+        ("d", " always deny  ", Tone::Deny),
+        ("e", " edit", Tone::Edit),
+    ],
+    &[
+        ("Tab", " next  ", Tone::Plain),
+        ("Enter", " transcript  ", Tone::Plain),
+        ("Esc", " hide (^P reopens)", Tone::Plain),
+    ],
+];
+
+#[derive(Clone, Copy)]
+enum Tone {
+    Allow,
+    Deny,
+    Edit,
+    Plain,
 }
 
 /// The text the user must judge for tools without a special rendering.
@@ -226,32 +255,24 @@ impl PermissionPromptView<'_> {
         }
         tail.push(Line::default());
         let editing = self.edit.is_some();
+        let mut button_rows = None;
         if !editing {
-            let key = |k: &'static str, style: Style| Span::styled(k, style);
-            tail.push(Line::from(vec![
-                key("y", t.ok),
-                Span::styled(" allow once  ", t.text),
-                key("s", t.ok),
-                Span::styled(" session  ", t.text),
-                key("a", t.ok),
-                Span::styled(" always  ", t.text),
-                key("n", t.error),
-                Span::styled(" deny  ", t.text),
-                key("N", t.error),
-                Span::styled(" deny+message  ", t.text),
-                key("d", t.error),
-                Span::styled(" always deny  ", t.text),
-                key("e", t.accent),
-                Span::styled(" edit", t.text),
-            ]));
-            tail.push(Line::from(vec![
-                key("Tab", t.dim),
-                Span::styled(" next  ", t.text),
-                key("Enter", t.dim),
-                Span::styled(" transcript  ", t.text),
-                key("Esc", t.dim),
-                Span::styled(" hide (^P reopens)", t.text),
-            ]));
+            button_rows = Some(tail.len());
+            for row in BUTTONS {
+                let spans: Vec<Span<'static>> = row
+                    .iter()
+                    .flat_map(|(k, label, tone)| {
+                        let style = match tone {
+                            Tone::Allow => t.ok,
+                            Tone::Deny => t.error,
+                            Tone::Edit => t.accent,
+                            Tone::Plain => t.dim,
+                        };
+                        [Span::styled(*k, style), Span::styled(*label, t.text)]
+                    })
+                    .collect();
+                tail.push(Line::from(spans));
+            }
         } else {
             // The edit line and its hint.
             tail.push(Line::default());
@@ -271,6 +292,7 @@ impl PermissionPromptView<'_> {
         } else {
             lines.extend(body);
         }
+        let tail_len = tail.len();
         lines.extend(tail);
         let height = (lines.len() as u16 + 2).min(screen.height);
         let area = Rect::new(
@@ -295,6 +317,28 @@ impl PermissionPromptView<'_> {
         block.render(area, buf);
         for (i, line) in lines.iter().take(usize::from(inner.height)).enumerate() {
             buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
+        }
+        if let (Some(hits), Some(first)) = (self.buttons, button_rows) {
+            let mut hits = hits.borrow_mut();
+            hits.clear();
+            // The tail is the last block of lines; its button rows sit at fixed offsets.
+            let first_row = lines.len() - tail_len + first;
+            for (r, row) in BUTTONS.iter().enumerate() {
+                let Some(y) = u16::try_from(first_row + r)
+                    .ok()
+                    .filter(|y| *y < inner.height)
+                    .map(|y| inner.y + y)
+                else {
+                    continue;
+                };
+                let mut x = inner.x;
+                for (k, label, _) in row.iter() {
+                    let w = (k.width() + label.trim_end().width()) as u16;
+                    let w = w.min(inner.right().saturating_sub(x));
+                    hits.push((Rect::new(x, y, w, 1), *k));
+                    x = x.saturating_add((k.width() + label.width()) as u16);
+                }
+            }
         }
         let (kind, input, scope) = self.edit?;
         let y = inner.bottom().saturating_sub(2);
@@ -456,11 +500,58 @@ mod tests {
                 total: 3,
                 edit,
                 theme: &theme,
+                buttons: None,
             }
             .render(f.area(), f.buffer_mut());
         })
         .unwrap();
         t.backend().to_string()
+    }
+
+    #[test]
+    fn buttons_are_recorded_where_they_are_drawn() {
+        let p = pending(
+            "Bash",
+            json!({"command": "rm -rf build"}),
+            PermissionContext {
+                reason: "no rule allows `rm -rf build`".into(),
+                part: Some("rm -rf build".into()),
+                proposal: "Bash(rm -rf build)".into(),
+                cwd: "/p".into(),
+                diff: None,
+            },
+        );
+        let theme = Theme::dark();
+        let hits = std::cell::RefCell::new(Vec::new());
+        let mut t = Terminal::new(TestBackend::new(90, 24)).unwrap();
+        t.draw(|f| {
+            PermissionPromptView {
+                pending: &p,
+                agent_state: "awaiting_permission",
+                index: 1,
+                total: 1,
+                edit: None,
+                theme: &theme,
+                buttons: Some(&hits),
+            }
+            .render(f.area(), f.buffer_mut());
+        })
+        .unwrap();
+        let hits = hits.into_inner();
+        let keys: Vec<&str> = hits.iter().map(|(_, k)| *k).collect();
+        assert_eq!(
+            keys,
+            ["y", "s", "a", "n", "N", "d", "e", "Tab", "Enter", "Esc"]
+        );
+        let buf = t.backend().buffer();
+        let text_at = |r: Rect| -> String {
+            (r.x..r.right())
+                .map(|x| buf[(x, r.y)].symbol().to_owned())
+                .collect()
+        };
+        assert_eq!(text_at(hits[0].0), "y allow once");
+        assert_eq!(text_at(hits[4].0), "N deny+message");
+        assert_eq!(text_at(hits[8].0), "Enter transcript");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The Permissions screen (`ctrl-g`): every rule by where it is saved, with its audit trail and
+//! The Permissions screen (`alt-p`): every rule by where it is saved, with its audit trail and
 //! hit count, delete, and a dry-run box that asks the engine which rule would decide a call.
 
 use crate::core::permission::{Behavior, Rule, RuleSource};

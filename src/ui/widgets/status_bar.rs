@@ -89,7 +89,7 @@ pub(crate) struct StatusInfo {
     /// The project dir, shortened with `~`.
     pub cwd: String,
     /// Key hints for the focused panel (full, short).
-    pub hints: (&'static str, &'static str),
+    pub hints: (String, String),
 }
 
 /// Borrowed view of the status bar.
@@ -323,7 +323,7 @@ impl StatusBarView<'_> {
         let bar = t.status_bar;
         buf.set_style(area, bar);
         let segs = self.segments();
-        let (hints_full, hints_short) = self.info.hints;
+        let (hints_full, hints_short) = (self.info.hints.0.as_str(), self.info.hints.1.as_str());
         let avail = usize::from(area.width);
         // One level per segment, the hints last: 0 full, 1 short, 2 dropped.
         let mut level = vec![0u8; segs.len() + 1];

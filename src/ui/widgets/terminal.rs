@@ -4,10 +4,11 @@
 
 use crate::ui::render::theme::Theme;
 use crate::ui::sources::pty::{PtySession, PtySpec};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
+use tui_term::vt100::{MouseProtocolEncoding, MouseProtocolMode};
 use tui_term::widget::{Cursor, PseudoTerminal};
 
 /// A Terminal panel's live state.
@@ -124,13 +125,35 @@ impl TerminalState {
     /// The child's wheel encoding when it asked for mouse reports (vim, htop), else `None`
     /// (the wheel scrolls our scrollback).
     pub(crate) fn wheel_bytes(&self, up: bool, col: u16, row: u16) -> Option<Vec<u8>> {
+        let kind = if up {
+            MouseEventKind::ScrollUp
+        } else {
+            MouseEventKind::ScrollDown
+        };
+        self.mouse_bytes(kind, KeyModifiers::NONE, col, row)
+    }
+
+    /// A click, release or drag at (`col`, `row`) inside the panel, encoded for the child
+    /// when its mouse mode reports that kind of event; `None`: it did not ask (the click
+    /// is then ours: focus).
+    pub(crate) fn mouse_bytes(
+        &self,
+        kind: MouseEventKind,
+        modifiers: KeyModifiers,
+        col: u16,
+        row: u16,
+    ) -> Option<Vec<u8>> {
         let s = self.session.as_ref()?;
         let p = s.screen();
-        if p.screen().mouse_protocol_mode() == tui_term::vt100::MouseProtocolMode::None {
-            return None;
-        }
-        let b = if up { 64 } else { 65 };
-        Some(format!("\x1b[<{b};{};{}M", col + 1, row + 1).into_bytes())
+        let screen = p.screen();
+        encode_mouse(
+            screen.mouse_protocol_mode(),
+            screen.mouse_protocol_encoding(),
+            kind,
+            modifiers,
+            col,
+            row,
+        )
     }
 
     /// A paste, framed when the child enabled bracketed paste.
@@ -143,6 +166,79 @@ impl TerminalState {
         } else {
             body.into_bytes()
         })
+    }
+}
+
+/// Encode a mouse event the way xterm does for the child's mouse mode (`?9`, `?1000`,
+/// `?1002`, `?1003`) and encoding (SGR `?1006`, else the legacy byte form, which cannot
+/// express positions past 223 and so sends nothing there). `col`/`row` are 0-based cells
+/// inside the terminal. `None`: the mode does not report this event.
+pub(crate) fn encode_mouse(
+    mode: MouseProtocolMode,
+    encoding: MouseProtocolEncoding,
+    kind: MouseEventKind,
+    modifiers: KeyModifiers,
+    col: u16,
+    row: u16,
+) -> Option<Vec<u8>> {
+    let button = |b: MouseButton| match b {
+        MouseButton::Left => 0u16,
+        MouseButton::Middle => 1,
+        MouseButton::Right => 2,
+    };
+    // (button code, is a release)
+    let (mut code, release) = match (mode, kind) {
+        (MouseProtocolMode::None, _) => return None,
+        (_, MouseEventKind::ScrollUp) => (64, false),
+        (_, MouseEventKind::ScrollDown) => (65, false),
+        (_, MouseEventKind::ScrollLeft) => (66, false),
+        (_, MouseEventKind::ScrollRight) => (67, false),
+        (_, MouseEventKind::Down(b)) => (button(b), false),
+        (MouseProtocolMode::Press, _) => return None,
+        (_, MouseEventKind::Up(b)) => (button(b), true),
+        (
+            MouseProtocolMode::ButtonMotion | MouseProtocolMode::AnyMotion,
+            MouseEventKind::Drag(b),
+        ) => (button(b) + 32, false),
+        (MouseProtocolMode::AnyMotion, MouseEventKind::Moved) => (3 + 32, false),
+        _ => return None,
+    };
+    // X10 mode reports no modifiers.
+    if mode != MouseProtocolMode::Press {
+        if modifiers.contains(KeyModifiers::SHIFT) {
+            code += 4;
+        }
+        if modifiers.contains(KeyModifiers::ALT) {
+            code += 8;
+        }
+        if modifiers.contains(KeyModifiers::CONTROL) {
+            code += 16;
+        }
+    }
+    let (x, y) = (u32::from(col) + 1, u32::from(row) + 1);
+    match encoding {
+        MouseProtocolEncoding::Sgr => {
+            let fin = if release { 'm' } else { 'M' };
+            Some(format!("\x1b[<{code};{x};{y}{fin}").into_bytes())
+        }
+        MouseProtocolEncoding::Default | MouseProtocolEncoding::Utf8 => {
+            // The legacy form has no button for a release: 3, keeping the modifiers.
+            let code = if release { (code & !3) | 3 } else { code };
+            let byte = |v: u32| u8::try_from(v + 32).ok();
+            let mut out = b"\x1b[M".to_vec();
+            out.push(byte(u32::from(code))?);
+            if encoding == MouseProtocolEncoding::Utf8 {
+                for v in [x, y] {
+                    let c = char::from_u32(v + 32)?;
+                    let mut b = [0; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+                }
+            } else {
+                out.push(byte(x)?);
+                out.push(byte(y)?);
+            }
+            Some(out)
+        }
     }
 }
 
@@ -311,6 +407,78 @@ mod tests {
 
     fn k(code: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn encodes_mouse_reports_for_the_childs_mode() {
+        use MouseProtocolEncoding as E;
+        use MouseProtocolMode as M;
+        let n = KeyModifiers::NONE;
+        let down = MouseEventKind::Down(MouseButton::Left);
+        let up = MouseEventKind::Up(MouseButton::Left);
+        let enc = |m, e, k, mods, c, r| encode_mouse(m, e, k, mods, c, r);
+        // Nothing when the child did not ask.
+        assert_eq!(enc(M::None, E::Sgr, down, n, 0, 0), None);
+        // SGR: 1-based, `M` press, `m` release with the button kept.
+        assert_eq!(
+            enc(M::PressRelease, E::Sgr, down, n, 4, 9).unwrap(),
+            b"\x1b[<0;5;10M"
+        );
+        assert_eq!(
+            enc(M::PressRelease, E::Sgr, up, n, 4, 9).unwrap(),
+            b"\x1b[<0;5;10m"
+        );
+        assert_eq!(
+            enc(
+                M::PressRelease,
+                E::Sgr,
+                MouseEventKind::Down(MouseButton::Right),
+                KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+                0,
+                0
+            )
+            .unwrap(),
+            b"\x1b[<22;1;1M"
+        );
+        assert_eq!(
+            enc(M::PressRelease, E::Sgr, MouseEventKind::ScrollDown, n, 1, 1).unwrap(),
+            b"\x1b[<65;2;2M"
+        );
+        // X10 mode: presses only, no modifiers.
+        assert_eq!(enc(M::Press, E::Sgr, up, n, 0, 0), None);
+        assert_eq!(
+            enc(M::Press, E::Sgr, down, KeyModifiers::CONTROL, 0, 0).unwrap(),
+            b"\x1b[<0;1;1M"
+        );
+        // Drags need ?1002, plain motion ?1003.
+        let drag = MouseEventKind::Drag(MouseButton::Left);
+        assert_eq!(enc(M::PressRelease, E::Sgr, drag, n, 2, 2), None);
+        assert_eq!(
+            enc(M::ButtonMotion, E::Sgr, drag, n, 2, 2).unwrap(),
+            b"\x1b[<32;3;3M"
+        );
+        assert_eq!(
+            enc(M::ButtonMotion, E::Sgr, MouseEventKind::Moved, n, 2, 2),
+            None
+        );
+        assert_eq!(
+            enc(M::AnyMotion, E::Sgr, MouseEventKind::Moved, n, 2, 2).unwrap(),
+            b"\x1b[<35;3;3M"
+        );
+        // Legacy bytes: 32 + value, release is button 3; positions past 223 cannot be sent.
+        assert_eq!(
+            enc(M::PressRelease, E::Default, down, n, 0, 1).unwrap(),
+            vec![0x1b, b'[', b'M', 32, 33, 34]
+        );
+        assert_eq!(
+            enc(M::PressRelease, E::Default, up, n, 0, 1).unwrap(),
+            vec![0x1b, b'[', b'M', 35, 33, 34]
+        );
+        assert_eq!(enc(M::PressRelease, E::Default, down, n, 300, 0), None);
+        assert_eq!(
+            enc(M::PressRelease, E::Utf8, down, n, 300, 0).unwrap(),
+            [b"\x1b[M ".as_slice(), "\u{14d}".as_bytes(), b"!"].concat()
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::core::time::Epoch;
 use crate::core::transcript::{
-    NoticeLevel, TranscriptEntry, TranscriptItem, one_line, tool_input_brief,
+    NoticeLevel, TranscriptEntry, TranscriptItem, one_line, tool_display_name, tool_input_brief,
 };
 use crate::ui::render::highlight::highlight;
 use crate::ui::render::markdown::{CodeCache, render_cached};
@@ -563,7 +563,8 @@ impl TranscriptViewState {
         let b = *self.open_tools.values().max()?;
         match &self.entries[self.blocks[b].entry].item {
             TranscriptItem::ToolUse { name, input, .. } => Some(format!(
-                "{name} {}",
+                "{} {}",
+                tool_display_name(name).1,
                 one_line(&tool_input_brief(name, input), 60)
             )),
             _ => None,
@@ -746,17 +747,19 @@ fn tool_lines(
     out: &mut Vec<Line<'static>>,
 ) {
     let brief = one_line(&tool_input_brief(name, input), width);
+    // `patchfeld · spawn_agent`: the server dimmed, the tool in bold.
+    let (server, tool) = tool_display_name(name);
+    let server = server.map(|s| format!("{s} · ")).unwrap_or_default();
+    let used = 2 + server.width() + tool.width();
     let head = Line::from(vec![
         Span::styled("⏺ ", call_status(result, theme)),
+        Span::styled(truncate(&server, width.saturating_sub(2)), theme.dim),
         Span::styled(
-            truncate(name, width.saturating_sub(2)),
+            truncate(tool, width.saturating_sub(2 + server.width())),
             theme.text.add_modifier(Modifier::BOLD),
         ),
         Span::styled(
-            truncate(
-                &format!("  {brief}"),
-                width.saturating_sub(2 + name.width()),
-            ),
+            truncate(&format!("  {brief}"), width.saturating_sub(used)),
             theme.tool,
         ),
     ]);

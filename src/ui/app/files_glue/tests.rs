@@ -42,6 +42,7 @@ fn app() -> App {
             last_activity: None,
             archived: false,
             current_tool: None,
+            worktree: None,
         }],
         workspace: Workspace::seed(),
         notices: Vec::new(),

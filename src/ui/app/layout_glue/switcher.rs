@@ -103,7 +103,8 @@ impl SwitcherState {
             .map(|e| e.source.label().chars().count())
             .max()
             .unwrap_or(8) as u16;
-        let left_w = (name_w + 4 + label_w).clamp(16, body.width / 2);
+        // max then min, not clamp: clamp panics when the body is narrower than 32 columns.
+        let left_w = (name_w + 4 + label_w).max(16).min(body.width / 2);
         if hits.is_empty() {
             buf.set_stringn(
                 body.x,
@@ -233,6 +234,8 @@ impl App {
             }
             KeyCode::Enter => {
                 match picked {
+                    // Unsaved editors: warned once, the switcher stays for a second Enter.
+                    Some((_, Ok(spec))) if !self.confirm_layout_change(&spec) => return true,
                     Some((name, Ok(spec))) => self.apply_switched(&name, spec),
                     Some((_, Err(e))) => self.app_notice(NoticeLevel::Error, e),
                     None => {}

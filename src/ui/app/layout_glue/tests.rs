@@ -38,6 +38,7 @@ fn rec(id: &str, name: &str, started: f64) -> AgentRecord {
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 

@@ -36,6 +36,7 @@ fn rec(id: &str, name: &str) -> AgentRecord {
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 
@@ -335,7 +336,10 @@ fn permissions_screen_deletes_and_dry_runs() {
         rule("s1", "Edit(src/**)", RuleSource::Session),
     ]))));
     assert_eq!(a.known_rules().len(), 2);
-    a.handle(ctrl('g'));
+    // alt-p: the keymap's `open_permissions` (ctrl-g is zellij's lock key).
+    a.handle(AppEvent::Input(crossterm::event::Event::Key(
+        crossterm::event::KeyEvent::new(KeyCode::Char('p'), crossterm::event::KeyModifiers::ALT),
+    )));
     let s = screen(&mut a);
     assert!(s.contains(" Permissions ") && s.contains("4 hits"), "{s}");
     // Session rules come first: the second row is the project rule.
@@ -437,5 +441,50 @@ fn the_inline_bar_answers_its_own_agents_oldest_request() {
     assert!(
         s.contains("allow: Bash(make all)") && s.contains("docs wants to use"),
         "{s}"
+    );
+}
+
+#[test]
+fn clicking_a_modal_button_presses_its_key() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut a = app();
+    request(&mut a, "aaaaaaaaaaaa", "tests", "r1", "make", "Bash(make)");
+    // Find "n deny" on screen: the click must land where the button is drawn.
+    let text = screen(&mut a);
+    let (row, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("y allow once"))
+        .expect("button row");
+    let col = line
+        .chars()
+        .collect::<Vec<_>>()
+        .windows(6)
+        .position(|w| w.iter().collect::<String>() == "n deny")
+        .expect("deny button");
+    let click = |col: usize, row: usize| {
+        AppEvent::Input(Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            // The backend's text rows are quoted: one char of quote before column 0.
+            column: col as u16 - 1,
+            row: row as u16,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    // A click beside the buttons does nothing.
+    assert!(a.handle(click(2, row)).is_empty());
+    let intents = a.handle(click(col + 2, row));
+    assert!(
+        matches!(
+            intents.as_slice(),
+            [Intent::Decide {
+                decision: Decision::Deny {
+                    interrupt: false,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{intents:?}"
     );
 }

@@ -44,6 +44,7 @@ fn rec(id: &str, name: &str, state: AgentState) -> AgentRecord {
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 

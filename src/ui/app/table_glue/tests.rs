@@ -44,6 +44,7 @@ fn rec(i: u8, name: &str, state: AgentState) -> AgentRecord {
         last_activity: Some(NOW - f64::from(i) * 7.0),
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn record(id: &str, name: &str, state: AgentState, started: f64) -> AgentRecord 
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 
@@ -271,4 +272,32 @@ fn the_working_row_shows_elapsed_time_and_the_tool_in_flight() {
     engine(&mut app, EngineEvent::AgentUpdated(orch));
     let s = screen(&mut app, 100, 20);
     assert!(!s.contains("working…"), "{s}");
+}
+
+#[test]
+fn a_panel_follows_an_agent_streaming_five_thousand_messages() {
+    let mut app = app(follow_layout());
+    let intents = engine(&mut app, text("a1a1a1a1a1a1", "message 0"));
+    assert_eq!(loads(&intents), ["a1a1a1a1a1a1"]);
+    engine(
+        &mut app,
+        EngineEvent::TranscriptLoaded {
+            agent_id: AgentId("a1a1a1a1a1a1".into()),
+            entries: Vec::new(),
+        },
+    );
+    // Frames drawn while the stream runs, as the loop would (every 500 messages here).
+    for i in 1..5000 {
+        engine(&mut app, text("a1a1a1a1a1a1", &format!("message {i}")));
+        if i % 500 == 0 {
+            let s = screen(&mut app, 160, 30);
+            assert!(s.contains(&format!("message {i}")), "follows the end: {s}");
+        }
+    }
+    let s = screen(&mut app, 160, 30);
+    assert!(s.contains("message 4999"), "{s}");
+    assert!(
+        !s.contains("message 10 "),
+        "only the tail is on screen: {s}"
+    );
 }

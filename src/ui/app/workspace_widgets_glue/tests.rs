@@ -44,7 +44,9 @@ fn app_with(layout: Value, dir: &std::path::Path) -> (App, UnboundedReceiver<App
             .any(|i| matches!(i, Intent::UiReply { result: Ok(_), .. })),
         "{intents:?}"
     );
-    a.sync_workspace_widgets();
+    // Draw before the first sync, as the app does, so a Terminal starts at its panel's size
+    // (a shell started at 80x24 and resized later races `tput cols`).
+    draw(&mut a, 100, 20);
     (a, rx)
 }
 

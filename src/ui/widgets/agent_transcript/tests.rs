@@ -120,6 +120,7 @@ fn record() -> AgentRecord {
         last_activity: None,
         archived: false,
         current_tool: None,
+        worktree: None,
     }
 }
 

@@ -41,8 +41,8 @@ fn info() -> StatusInfo {
         layout: Some("dashboard".into()),
         cwd: "~/src/demo".into(),
         hints: (
-            "Enter send · ⇧Enter newline · /help · ^C interrupt · ^Q quit",
-            "/help · ^Q quit",
+            "Enter send · ⇧Enter newline · /help · ^C interrupt · ^Q quit".into(),
+            "/help · ^Q quit".into(),
         ),
     }
 }

@@ -1,0 +1,591 @@
+//! Worktree agents end to end with real `git` in temp repos and the fake agent: create (with
+//! `.worktreeinclude` copies and `worktree.setup`), diff vs. the merge base, overlap warning,
+//! merge (ff, merge commit, conflict), discard with confirmation, resume in the worktree, a
+//! worktree deleted by hand.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Harness, Options, spawn_opts};
+use patchfeld::core::agent::{AgentRecord, AgentState, SpawnOptions};
+use patchfeld::core::ids::AgentId;
+use patchfeld::core::transcript::TranscriptItem;
+use patchfeld::core::worktree::{WorktreeInfo, WorktreeRequest, WorktreeStatus};
+use patchfeld::engine::worktree::{self, MergeStrategy};
+use patchfeld::engine::{AgentDefaults, EngineEvent};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-C"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A temp repo on `main` with one commit (`README`), `.env` ignored and listed for copying.
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    std::fs::write(p.join("README"), "hello\n").unwrap();
+    std::fs::write(
+        p.join(".gitignore"),
+        ".env\nscenario.json\nargv.jsonl\nsessions/\n.patchfeld/\n",
+    )
+    .unwrap();
+    std::fs::write(p.join(".worktreeinclude"), ".env\n").unwrap();
+    std::fs::write(p.join(".env"), "SECRET=1\n").unwrap();
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "init"]);
+    dir
+}
+
+/// Each agent writes `file` with `content` in its first turn (the prompt picks the script).
+fn scenario() -> Value {
+    let write = |file: &str, content: &str| {
+        json!([{"tool": "Write", "input": {"file_path": file, "content": content}, "apply": true, "result": "ok"},
+               {"text": "written"}])
+    };
+    json!({"version": 1, "scripts": [
+        {"match": "write A", "turns": [write("same.txt", "from A\n"), [{"text": "again"}]]},
+        {"match": "write B", "turns": [write("same.txt", "from B\nsecond line\n"), [{"text": "again"}]]},
+        {"match": "write C", "turns": [write("c.txt", "c\n"), [{"text": "again"}]]},
+        {"match": "*", "turns": [[{"text": "ok"}]]}
+    ]})
+}
+
+fn start(dir: tempfile::TempDir, setup: &str) -> Harness {
+    Harness::start(
+        scenario(),
+        Options {
+            dir: Some(dir),
+            agent_defaults: AgentDefaults {
+                worktree_setup: setup.to_owned(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+}
+
+fn wt_opts(prompt: &str) -> SpawnOptions {
+    SpawnOptions {
+        worktree: Some(Box::new(WorktreeRequest::default())),
+        ..spawn_opts(prompt)
+    }
+}
+
+/// Wait until the agent's worktree numbers show a change (they are measured after the turn).
+async fn wait_measured(h: &mut Harness, id: &AgentId) -> AgentRecord {
+    if let Some(r) = h.last_record(id)
+        && r.worktree.as_ref().is_some_and(|w| w.added > 0)
+    {
+        return r;
+    }
+    match h
+        .wait_for("worktree numstat", |e| {
+            matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id
+                && r.worktree.as_ref().is_some_and(|w| w.added > 0))
+        })
+        .await
+    {
+        EngineEvent::AgentUpdated(r) => r,
+        _ => unreachable!(),
+    }
+}
+
+/// The latest record of `id` once it reports an overlap.
+async fn wait_overlap(h: &mut Harness, id: &AgentId) -> AgentRecord {
+    if let Some(r) = h.last_record(id)
+        && r.worktree.as_ref().is_some_and(|w| !w.overlaps.is_empty())
+    {
+        return r;
+    }
+    match h
+        .wait_for("an overlap", |e| {
+            matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id
+                && r.worktree.as_ref().is_some_and(|w| !w.overlaps.is_empty()))
+        })
+        .await
+    {
+        EngineEvent::AgentUpdated(r) => r,
+        _ => unreachable!(),
+    }
+}
+
+fn info(r: &AgentRecord) -> WorktreeInfo {
+    *r.worktree.clone().expect("a worktree agent")
+}
+
+#[tokio::test]
+async fn spawn_creates_the_worktree_copies_includes_and_runs_setup() {
+    let mut h = start(
+        repo(),
+        "echo \"$PATCHFELD_AGENT $PATCHFELD_WORKTREE\" > setup.out",
+    );
+    let root = std::fs::canonicalize(h.dir.path()).unwrap();
+    let id = h
+        .handle
+        .spawn("Alpha".into(), wt_opts("write A"))
+        .await
+        .unwrap();
+    let rec = h.wait_state(&id, AgentState::Done).await;
+    let w = info(&rec);
+    let expected = root.join(format!(".patchfeld/worktrees/alpha-{id}"));
+    assert_eq!(w.path, expected);
+    assert_eq!(w.branch, format!("patchfeld/alpha-{id}"));
+    assert_eq!(w.base_branch.as_deref(), Some("main"));
+    assert_eq!(w.base_commit, git(&root, &["rev-parse", "HEAD"]));
+    assert_eq!(rec.cwd, expected);
+    // The child really ran there and wrote there; the main checkout is untouched.
+    let argv = h.argv();
+    assert_eq!(
+        argv.last().unwrap()["cwd"],
+        json!(expected.display().to_string())
+    );
+    assert_eq!(
+        std::fs::read_to_string(expected.join("same.txt")).unwrap(),
+        "from A\n"
+    );
+    assert!(!root.join("same.txt").exists());
+    // `.worktreeinclude` copied the ignored .env; setup ran with the variables set.
+    assert_eq!(
+        std::fs::read_to_string(expected.join(".env")).unwrap(),
+        "SECRET=1\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(expected.join("setup.out"))
+            .unwrap()
+            .trim(),
+        format!("Alpha {}", expected.display())
+    );
+    assert_eq!(
+        git(&root, &["status", "--porcelain"]),
+        "",
+        "main checkout stays clean"
+    );
+    // The numbers arrive after the turn: same.txt (+1) and setup.out (+1), untracked included.
+    let rec = wait_measured(&mut h, &id).await;
+    let w = info(&rec);
+    assert_eq!((w.added, w.removed), (2, 0), "{w:?}");
+    assert_eq!(w.files, vec!["same.txt".to_owned(), "setup.out".to_owned()]);
+    // The record on disk keeps it (resume needs it).
+    let dir = h.shutdown().await;
+    let (records, _) = patchfeld::store::agents::load_agents(
+        &patchfeld::store::paths::ProjectPaths::new(dir.path()),
+    );
+    let saved = records.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(saved.worktree.as_ref().unwrap().branch, w.branch);
+}
+
+#[tokio::test]
+async fn not_a_git_repo_and_a_failing_setup_are_clear_errors() {
+    let h = start(tempfile::tempdir().unwrap(), "");
+    let e = h
+        .handle
+        .spawn("a".into(), wt_opts("write A"))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("is not inside a git repository"),
+        "{e}"
+    );
+    h.shutdown().await;
+
+    let h = start(repo(), "echo nope >&2; exit 3");
+    let root = h.dir.path().to_path_buf();
+    let e = h
+        .handle
+        .spawn("b".into(), wt_opts("write A"))
+        .await
+        .unwrap_err();
+    let e = e.to_string();
+    assert!(e.contains("worktree.setup") && e.contains("nope"), "{e}");
+    // Nothing is left behind: no worktree, no branch.
+    assert_eq!(git(&root, &["branch", "--list", "patchfeld/*"]), "");
+    assert_eq!(git(&root, &["worktree", "list"]).lines().count(), 1);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_diff_is_against_the_merge_base_after_the_base_moved() {
+    let mut h = start(repo(), "");
+    let root = h.dir.path().to_path_buf();
+    let id = h
+        .handle
+        .spawn("a".into(), wt_opts("write A"))
+        .await
+        .unwrap();
+    h.wait_state(&id, AgentState::Done).await;
+    // The base branch moves on: another file on main.
+    std::fs::write(root.join("main-only.txt"), "main\n").unwrap();
+    git(&root, &["add", "main-only.txt"]);
+    git(&root, &["commit", "-q", "-m", "main moves"]);
+    let rec = wait_measured(&mut h, &id).await;
+    let w = info(&rec);
+    // One committed change in the worktree too: it counts, main's commit does not.
+    git(&w.path, &["add", "same.txt"]);
+    git(&w.path, &["commit", "-q", "-m", "agent commit"]);
+    std::fs::write(w.path.join("same.txt"), "from A\nuncommitted\n").unwrap();
+    let diff = worktree::diff(&w).unwrap();
+    assert!(diff.contains("+++ b/same.txt"), "{diff}");
+    assert!(diff.contains("+uncommitted"), "{diff}");
+    assert!(!diff.contains("main-only.txt"), "{diff}");
+    assert_eq!(worktree::merge_base(&w), w.base_commit);
+    let (added, removed, files) = worktree::numstat(&w).unwrap();
+    assert_eq!((added, removed, files), (2, 0, vec!["same.txt".to_owned()]));
+    // The agent's own index was not touched by measuring.
+    assert_eq!(git(&w.path, &["diff", "--cached", "--name-only"]), "");
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn merge_fast_forward_then_merge_commit() {
+    let mut h = start(repo(), "");
+    let root = h.dir.path().to_path_buf();
+    let a = h
+        .handle
+        .spawn("a".into(), wt_opts("write A"))
+        .await
+        .unwrap();
+    let c = h
+        .handle
+        .spawn("c".into(), wt_opts("write C"))
+        .await
+        .unwrap();
+    h.wait_state(&a, AgentState::Done).await;
+    h.wait_state(&c, AgentState::Done).await;
+    let wa = info(&h.last_record(&a).unwrap());
+    let wc = info(&h.last_record(&c).unwrap());
+
+    // a: its uncommitted file is committed with the message and fast-forwarded into main.
+    let text = h
+        .handle
+        .merge_agent("a", Some("add same.txt".into()), MergeStrategy::FastForward)
+        .await
+        .unwrap();
+    assert!(text.contains("fast-forwarded main by 1 commit"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(root.join("same.txt")).unwrap(),
+        "from A\n"
+    );
+    assert_eq!(git(&root, &["log", "-1", "--format=%s"]), "add same.txt");
+    assert!(!wa.path.exists());
+    assert_eq!(git(&root, &["branch", "--list", &wa.branch]), "");
+    let rec = h
+        .wait_for("a merged", |e| {
+            matches!(e, EngineEvent::AgentUpdated(r) if r.id == a
+                && r.worktree.as_ref().is_some_and(|w| w.status == WorktreeStatus::Merged))
+        })
+        .await;
+    drop(rec);
+
+    // c: main moved, so ff is refused with an explanation and nothing changes…
+    let e = h
+        .handle
+        .merge_agent("c", None, MergeStrategy::FastForward)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("cannot fast-forward") && e.contains("strategy \"merge\""),
+        "{e}"
+    );
+    assert!(wc.path.is_dir());
+    // …and a merge commit works.
+    let text = h
+        .handle
+        .merge_agent("c", None, MergeStrategy::Merge)
+        .await
+        .unwrap();
+    assert!(text.contains("merge commit"), "{text}");
+    let parents = git(&root, &["log", "-1", "--format=%P"]);
+    assert_eq!(parents.split_whitespace().count(), 2, "{parents}");
+    assert_eq!(std::fs::read_to_string(root.join("c.txt")).unwrap(), "c\n");
+    assert!(!wc.path.exists());
+    assert_eq!(git(&root, &["status", "--porcelain"]), "");
+    // A finished worktree agent cannot be resumed elsewhere.
+    let e = h
+        .handle
+        .send("c", "more".into())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("merged"), "{e}");
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn overlap_is_flagged_and_a_conflict_leaves_both_sides_intact() {
+    let mut h = start(repo(), "");
+    let root = h.dir.path().to_path_buf();
+    let a = h
+        .handle
+        .spawn("a".into(), wt_opts("write A"))
+        .await
+        .unwrap();
+    wait_measured(&mut h, &a).await;
+    let b = h
+        .handle
+        .spawn("b".into(), wt_opts("write B"))
+        .await
+        .unwrap();
+    wait_measured(&mut h, &b).await;
+    // Both rows say so, and b's transcript (→ the activity feed) warns.
+    let ra = wait_overlap(&mut h, &a).await;
+    let rb = wait_overlap(&mut h, &b).await;
+    assert_eq!(info(&ra).overlaps, vec!["b: same.txt".to_owned()]);
+    assert_eq!(info(&rb).overlaps, vec!["a: same.txt".to_owned()]);
+    assert!(
+        h.transcript(&b).iter().any(|i| matches!(i,
+            TranscriptItem::Notice { text, .. } if text.contains("overlap") && text.contains("a: same.txt"))),
+        "{:?}",
+        h.transcript(&b)
+    );
+
+    h.handle
+        .merge_agent("a", None, MergeStrategy::Merge)
+        .await
+        .unwrap();
+    let main_before = git(&root, &["rev-parse", "HEAD"]);
+    let wb = info(&rb);
+    let e = h
+        .handle
+        .merge_agent("b", Some("b's work".into()), MergeStrategy::Merge)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("conflicts in same.txt"), "{e}");
+    // Main is where it was, clean, with a's content; b's branch and worktree keep b's content.
+    assert_eq!(git(&root, &["rev-parse", "HEAD"]), main_before);
+    assert_eq!(git(&root, &["status", "--porcelain"]), "");
+    assert!(!root.join(".git/MERGE_HEAD").exists());
+    assert_eq!(
+        std::fs::read_to_string(root.join("same.txt")).unwrap(),
+        "from A\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wb.path.join("same.txt")).unwrap(),
+        "from B\nsecond line\n"
+    );
+    assert_eq!(
+        git(&root, &["show", &format!("{}:same.txt", wb.branch)]),
+        "from B\nsecond line"
+    );
+    let rb = h.last_record(&b).unwrap();
+    assert_eq!(info(&rb).status, WorktreeStatus::Active);
+    // The merged agent no longer overlaps anybody.
+    let ra = h
+        .wait_for("a's overlap cleared", |e| {
+            matches!(e, EngineEvent::AgentUpdated(r) if r.id == a
+                && r.worktree.as_ref().is_some_and(|w| w.overlaps.is_empty()))
+        })
+        .await;
+    drop(ra);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn discard_needs_confirmation_for_unmerged_work() {
+    let mut h = start(repo(), "");
+    let root = h.dir.path().to_path_buf();
+    let a = h
+        .handle
+        .spawn("a".into(), wt_opts("write A"))
+        .await
+        .unwrap();
+    h.wait_state(&a, AgentState::Done).await;
+    let w = info(&h.last_record(&a).unwrap());
+    let e = h
+        .handle
+        .discard_agent("a", false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unmerged work") && e.contains("confirm: true"),
+        "{e}"
+    );
+    assert!(
+        w.path.join("same.txt").is_file(),
+        "nothing deleted without confirmation"
+    );
+    let text = h.handle.discard_agent("a", true).await.unwrap();
+    assert!(text.contains("discarded"), "{text}");
+    assert!(!w.path.exists());
+    assert_eq!(git(&root, &["branch", "--list", &w.branch]), "");
+    assert!(!root.join("same.txt").exists());
+
+    // Without work there is nothing to confirm.
+    let b = h
+        .handle
+        .spawn("b".into(), wt_opts("nothing"))
+        .await
+        .unwrap();
+    h.wait_state(&b, AgentState::Done).await;
+    h.handle.discard_agent("b", false).await.unwrap();
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn resume_reopens_in_the_worktree_and_a_deleted_one_is_an_error() {
+    let mut h = start(repo(), "");
+    let a = h
+        .handle
+        .spawn("a".into(), wt_opts("write A"))
+        .await
+        .unwrap();
+    let b = h
+        .handle
+        .spawn("b".into(), wt_opts("write C"))
+        .await
+        .unwrap();
+    h.wait_state(&a, AgentState::Done).await;
+    h.wait_state(&b, AgentState::Done).await;
+    let dir = h.shutdown().await;
+    let paths = patchfeld::store::paths::ProjectPaths::new(dir.path());
+    let (mut records, _) = patchfeld::store::agents::load_agents(&paths);
+    patchfeld::store::agents::reconcile_on_boot(&mut records, 1.0);
+    let wa = info(records.iter().find(|r| r.id == a).unwrap());
+    let wb = info(records.iter().find(|r| r.id == b).unwrap());
+    // b's worktree is deleted by hand while patchfeld is not running.
+    std::fs::remove_dir_all(&wb.path).unwrap();
+
+    let mut h = Harness::start(
+        scenario(),
+        Options {
+            records,
+            dir: Some(dir),
+            ..Default::default()
+        },
+    );
+    h.handle.send("a", "continue".into()).await.unwrap();
+    h.wait_state(&a, AgentState::Done).await;
+    let argv = h.argv();
+    let last = argv.last().unwrap();
+    assert_eq!(last["cwd"], json!(wa.path.display().to_string()));
+    assert!(
+        last["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x.as_str().is_some_and(|s| s.starts_with("--resume="))),
+        "{last}"
+    );
+
+    let runs = h.argv().len();
+    let e = h
+        .handle
+        .send("b", "continue".into())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is gone"), "{e}");
+    let rb = h.wait_state(&b, AgentState::Error).await;
+    assert!(
+        rb.error
+            .unwrap_or_default()
+            .contains(&format!("worktree {} is gone", wb.path.display()))
+    );
+    assert_eq!(h.argv().len(), runs, "b did not run anywhere");
+    h.shutdown().await;
+}
+
+/// The orchestrator's tools: `spawn_agent` with `worktree: true`, `discard_agent` refusing
+/// unmerged work without `confirm`, `merge_agent` with `strategy: "ff"`.
+#[tokio::test]
+async fn orchestrator_tools_spawn_discard_and_merge() {
+    let tool = |name: &str, args: Value| json!({"mcp": {"server": "patchfeld", "tool": name, "arguments": args}});
+    let mut s = scenario();
+    s["scripts"].as_array_mut().unwrap().insert(
+        0,
+        json!({"match": "orchestrate", "turns": [
+            [tool("spawn_agent", json!({"name": "a", "prompt": "write A", "worktree": {"branch": "feature/a"}})), {"text": "spawned"}],
+            [tool("discard_agent", json!({"agent": "a"})),
+             tool("merge_agent", json!({"agent": "a", "strategy": "ff", "message": "from the tools"})),
+             tool("list_agents", json!({"include_history": true})),
+             {"text": "finished"}]
+        ]}),
+    );
+    let dir = repo();
+    let mut h = Harness::start(
+        s,
+        Options {
+            orchestrator: true,
+            dir: Some(dir),
+            ..Default::default()
+        },
+    );
+    let root = h.dir.path().to_path_buf();
+    let orch = AgentId::orchestrator();
+    h.handle
+        .send("orchestrator", "orchestrate".into())
+        .await
+        .unwrap();
+    let child = match h
+        .wait_for(
+            "child spawned",
+            |e| matches!(e, EngineEvent::AgentUpdated(r) if r.name == "a"),
+        )
+        .await
+    {
+        EngineEvent::AgentUpdated(r) => r.id,
+        _ => unreachable!(),
+    };
+    let rec = wait_measured(&mut h, &child).await;
+    assert_eq!(info(&rec).branch, "feature/a");
+    h.wait_state(&orch, AgentState::Done).await;
+    h.handle
+        .send("orchestrator", "now finish".into())
+        .await
+        .unwrap();
+    h.wait_for("the orchestrator's second turn", |e| {
+        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &orch
+            && matches!(&entry.item, TranscriptItem::Assistant { text } if text == "finished"))
+    })
+    .await;
+    let results: Vec<(bool, String)> = h
+        .transcript(&orch)
+        .iter()
+        .filter_map(|i| match i {
+            TranscriptItem::ToolResult {
+                content, is_error, ..
+            } => Some((*is_error, TranscriptItem::content_text(content))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(results.len(), 4, "{results:?}");
+    assert!(
+        !results[0].0 && results[0].1.contains("on branch feature/a"),
+        "{results:?}"
+    );
+    assert!(
+        results[1].0 && results[1].1.contains("confirm: true"),
+        "{results:?}"
+    );
+    assert!(
+        !results[2].0 && results[2].1.contains("fast-forwarded main"),
+        "{results:?}"
+    );
+    let listed = &results[3].1;
+    assert!(
+        listed.contains(r#""branch": "feature/a""#) && listed.contains(r#""status": "merged""#),
+        "{listed}"
+    );
+    assert_eq!(git(&root, &["log", "-1", "--format=%s"]), "from the tools");
+    assert_eq!(
+        std::fs::read_to_string(root.join("same.txt")).unwrap(),
+        "from A\n"
+    );
+    h.shutdown().await;
+}
