@@ -95,11 +95,17 @@ async fn two_worktree_agents_write_the_same_file_then_merge_and_conflict() {
         .unwrap();
     for id in [&a, &b] {
         h.wait_state(id, AgentState::Done).await;
-        h.wait_for("the change measured", |e| {
-            matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id
-                && r.worktree.as_ref().is_some_and(|w| w.added > 0))
-        })
-        .await;
+        // The numbers come after the turn; they may be among the events seen already.
+        let measured = |r: &patchfeld::core::agent::AgentRecord| {
+            r.worktree.as_ref().is_some_and(|w| w.added > 0)
+        };
+        if !h.last_record(id).is_some_and(|r| measured(&r)) {
+            h.wait_for(
+                "the change measured",
+                |e| matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id && measured(r)),
+            )
+            .await;
+        }
     }
     // The base checkout is untouched.
     assert!(!root.join("same.txt").exists());
@@ -115,7 +121,17 @@ async fn two_worktree_agents_write_the_same_file_then_merge_and_conflict() {
         db.contains("+++ b/same.txt") && db.contains("+from beta"),
         "{db}"
     );
-    // Both rows flag the overlap.
+    // Both rows flag the overlap (b's row may be updated when a's numbers arrive).
+    let overlaps = |r: &patchfeld::core::agent::AgentRecord| {
+        r.worktree.as_ref().is_some_and(|w| !w.overlaps.is_empty())
+    };
+    if !h.last_record(&b).is_some_and(|r| overlaps(&r)) {
+        h.wait_for(
+            "b's overlap",
+            |e| matches!(e, EngineEvent::AgentUpdated(r) if r.id == b && overlaps(r)),
+        )
+        .await;
+    }
     let rb = h.last_record(&b).unwrap();
     assert!(
         rb.worktree

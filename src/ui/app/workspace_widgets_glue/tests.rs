@@ -109,6 +109,7 @@ async fn terminal_shows_colours_and_its_width_and_dies_with_its_panel() {
         })
     });
     assert!(red, "red text expected:\n{}", t.backend());
+    insta::assert_snapshot!("terminal_100x20", t.backend());
     let WsPanel::Terminal(term) = panel(&mut a, "term") else {
         panic!()
     };
