@@ -318,9 +318,9 @@ pub(crate) const DEFAULTS: &[(&str, &str)] = &[
 #[cfg(test)]
 pub(crate) const FORBIDDEN: &[&str] = &["ctrl-b", "ctrl-a", "ctrl-g", "ctrl-o"];
 
-/// Keys a widget handles itself (documented here so help and hints have one source; they are
-/// not actions yet, so they cannot be unbound — but an action bound to the same key in that
-/// context takes precedence).
+/// Keys a widget handles itself (documented here so help and hints have one source). An
+/// action bound to the same key in that context takes precedence, and `"key" = "unbind"` in
+/// that context stops the key before the widget sees it.
 pub(crate) const BUILTIN: &[(Context, &str, &str)] = &[
     (
         Context::Chat,
@@ -544,10 +544,23 @@ impl Keymap {
 
 /// Whether `chord` is a built-in default somewhere in `context`.
 pub(crate) fn is_default(context: Context, chord: Chord) -> bool {
-    context == Context::Global
+    (context == Context::Global
         && DEFAULTS
             .iter()
-            .any(|(k, _)| Chord::parse(k).ok() == Some(chord))
+            .any(|(k, _)| Chord::parse(k).ok() == Some(chord)))
+        || is_widget_key(context, chord)
+}
+
+/// Whether a widget handles `chord` itself in `context` (per [`BUILTIN`]; entries like
+/// `j / k` or `pageup / pagedown` list several chords).
+pub(crate) fn is_widget_key(context: Context, chord: Chord) -> bool {
+    BUILTIN.iter().any(|(c, keys, _)| {
+        *c == context
+            && keys
+                .split(" / ")
+                .flat_map(|k| k.split(", "))
+                .any(|k| Chord::parse(k.trim()).ok() == Some(chord))
+    })
 }
 
 /// The `[keys]` entries after binding `chord` to `action` in `context`: earlier entries for
@@ -575,11 +588,8 @@ pub(crate) fn edit_unbind(
     context: Context,
     chord: Chord,
 ) -> Result<(), String> {
-    if live.lookup(context, chord).is_none() {
-        return Err(format!(
-            "nothing is bound to {chord} in {} (widget keys shown by help can be overridden by binding an action to them, not unbound)",
-            context.name()
-        ));
+    if live.lookup(context, chord).is_none() && !is_widget_key(context, chord) {
+        return Err(format!("nothing is bound to {chord} in {}", context.name()));
     }
     remove_entries(entries, context, chord);
     if is_default(context, chord) {

@@ -82,11 +82,14 @@ impl App {
     pub(super) fn keys_command(&mut self, key: KeyEvent) -> Option<Vec<Intent>> {
         let chord = Chord::of(&key);
         let ctx = self.focus_context();
-        if ctx != Context::Global
-            && (chord.is_command() || self.focused_input_idle())
-            && let Some(action) = self.keys.map.lookup(ctx, chord).cloned()
-        {
-            return Some(self.run_action(action));
+        if ctx != Context::Global && (chord.is_command() || self.focused_input_idle()) {
+            if let Some(action) = self.keys.map.lookup(ctx, chord).cloned() {
+                return Some(self.run_action(action));
+            }
+            // A widget key the user unbound in this context never reaches the widget.
+            if self.keys.map.unbound().contains(&(ctx, chord)) {
+                return Some(Vec::new());
+            }
         }
         if chord.is_command() && ctx != Context::Terminal {
             let action = self.keys.map.lookup(Context::Global, chord).cloned()?;

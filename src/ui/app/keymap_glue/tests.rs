@@ -368,3 +368,21 @@ fn command_bar_completion_snapshots() {
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.command.text(), ":new_tab", "Tab completes the best match");
 }
+
+#[test]
+fn an_unbound_widget_key_never_reaches_the_widget() {
+    let mut a = app();
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.focus(), &Focus::Panel("agents".into()));
+    let archived = |a: &App| a.ws.table("agents").unwrap().show_archived;
+    key(&mut a, KeyCode::Char('A'));
+    assert!(archived(&a), "A toggles archived rows by default");
+    call(
+        &mut a,
+        "unbind_key",
+        json!({"key": "A", "context": "table"}),
+    )
+    .unwrap();
+    key(&mut a, KeyCode::Char('A'));
+    assert!(archived(&a), "unbound: the table no longer sees A");
+}
