@@ -36,7 +36,16 @@ impl App {
         if !edited {
             return 0;
         }
-        let name = self.agents.get(agent_id).map(|a| a.name.clone());
+        let name = self
+            .agents
+            .get(agent_id)
+            .map_or_else(|| agent_id.to_string(), |a| a.name.clone());
+        self.mark_agent_diffs_stale(agent_id, &name)
+    }
+
+    /// Mark every DiffViewer (any tab) whose source is `agent:<id or name>` for a reload;
+    /// returns how many.
+    pub(super) fn mark_agent_diffs_stale(&mut self, agent_id: &AgentId, name: &str) -> usize {
         let panels: Vec<(String, String)> = self
             .ws
             .tabs()
@@ -54,7 +63,7 @@ impl App {
         for (tab, id) in panels {
             if let Some(WsPanel::Diff(d)) = self.ws_panel_mut(&tab, &id)
                 && let DiffSource::Agent(a) = &d.source
-                && (a == agent_id.as_str() || Some(a) == name.as_ref())
+                && (a == agent_id.as_str() || a == name)
             {
                 d.stale = true;
                 marked += 1;

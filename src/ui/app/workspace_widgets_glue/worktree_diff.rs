@@ -4,7 +4,7 @@
 //! comments: `c` on a diff line writes one, `S` sends the pending ones to the agent as one
 //! message with file:line context.
 
-use super::{DiffPanel, DiffSource, WsPanel};
+use super::{DiffPanel, DiffSource};
 use crate::core::ids::AgentId;
 use crate::core::worktree::{WorktreeInfo, WorktreeStatus};
 use crate::ui::app::{App, Intent};
@@ -213,33 +213,7 @@ impl App {
             return 0;
         }
         let name = rec.name.clone();
-        let panels: Vec<(String, String)> = self
-            .ws
-            .tabs()
-            .iter()
-            .flat_map(|t| {
-                t.layout
-                    .panels()
-                    .into_iter()
-                    .filter(|p| p.widget == "DiffViewer")
-                    .map(|p| (t.id.clone(), p.id.clone()))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let mut marked = 0;
-        for (tab, pid) in panels {
-            if let Some(WsPanel::Diff(d)) = self.ws_panel_mut(&tab, &pid)
-                && let DiffSource::Agent(a) = &d.source
-                && (a == id.as_str() || *a == name)
-            {
-                d.stale = true;
-                marked += 1;
-            }
-        }
-        if marked > 0 {
-            self.dirty = true;
-        }
-        marked
+        self.mark_agent_diffs_stale(id, &name)
     }
 }
 
