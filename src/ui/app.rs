@@ -536,8 +536,9 @@ impl App {
                 self.permissions
                     .retain(|p| !(p.agent_id == agent_id && p.request.request_id == request_id));
                 let name = self.agent_name(&agent_id);
-                let what = self.resolved_line(&agent_id, &request_id, tool, &outcome);
-                self.log(name, what, ActivityKind::Normal);
+                if let Some(what) = self.resolved_line(&agent_id, &request_id, tool, &outcome) {
+                    self.log(name, what, ActivityKind::Normal);
+                }
             }
             EngineEvent::AskRequested {
                 agent_name,

@@ -145,19 +145,22 @@ impl App {
         request: &RequestId,
         tool: Option<String>,
         outcome: &str,
-    ) -> String {
+    ) -> Option<String> {
         let rule = self
             .panels
             .rule_for
             .remove(&(agent.clone(), request.clone()));
-        let mut s = match tool {
-            Some(t) => format!("permission for {t} {outcome}"),
-            None => format!("permission {outcome}"),
+        let mut s = match (tool, &rule) {
+            (Some(t), _) => format!("permission for {t} {outcome}"),
+            // Answered from the keyboard (the request already left the queue): the agent's
+            // own notice ("Bash allowed") is in the feed already; only a saved rule is news.
+            (None, None) => return None,
+            (None, Some(_)) => format!("permission {outcome}"),
         };
         if let Some(r) = rule {
             s.push_str(&format!(" · saved {r}"));
         }
-        s
+        Some(s)
     }
 
     /// Keys of the focused feed; None lets them fall through.
