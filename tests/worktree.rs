@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Harness, Options, spawn_opts};
+use common::{Harness, Options, git, spawn_opts};
 use patchfeld::core::agent::{AgentRecord, AgentState, SpawnOptions};
 use patchfeld::core::ids::AgentId;
 use patchfeld::core::transcript::TranscriptItem;
@@ -14,23 +14,6 @@ use patchfeld::core::worktree::{WorktreeInfo, WorktreeRequest, WorktreeStatus};
 use patchfeld::engine::worktree::{self, MergeStrategy};
 use patchfeld::engine::{AgentDefaults, EngineEvent};
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-C"])
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
 
 /// A temp repo on `main` with one commit (`README`), `.env` ignored and listed for copying.
 fn repo() -> tempfile::TempDir {

@@ -7,30 +7,13 @@
 mod common;
 mod support;
 
-use common::{Harness, Options, spawn_opts};
+use common::{Harness, Options, git, spawn_opts};
 use patchfeld::core::agent::{AgentState, PermissionMode, SpawnOptions};
 use patchfeld::core::worktree::WorktreeRequest;
 use patchfeld::engine::worktree::MergeStrategy;
 use patchfeld::engine::{ClaudeCommand, EngineEvent};
 use serde_json::json;
-use std::path::Path;
-use std::process::Command;
 use support::fake_api::{FakeApi, Matcher, Reply, Rule, real_claude_or_skip};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-C"])
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
 
 fn write_rule(marker: &str, content: &str) -> Rule {
     Rule::new(

@@ -209,3 +209,19 @@ pub fn group_alive(pgid: i32) -> bool {
     // SAFETY: signal 0 only checks for existence.
     unsafe { libc::killpg(pgid, 0) == 0 }
 }
+
+/// Run `git -C dir args…` (with a test identity); panics with git's stderr on failure.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-C"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
