@@ -345,6 +345,35 @@ pub struct AgentRecord {
 }
 
 impl AgentRecord {
+    /// A record as it starts: no session, no cost, nothing settled, not archived.
+    pub fn new(
+        id: AgentId,
+        name: impl Into<String>,
+        cwd: impl Into<PathBuf>,
+        state: AgentState,
+        started_at: Epoch,
+    ) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            cwd: cwd.into(),
+            state,
+            error: None,
+            session_id: None,
+            spawn_options: None,
+            model: None,
+            cost_usd: 0.0,
+            tokens_in: 0,
+            tokens_out: 0,
+            started_at,
+            ended_at: None,
+            last_activity: None,
+            archived: false,
+            current_tool: None,
+            worktree: None,
+        }
+    }
+
     /// Seconds of work: until `ended_at` when settled, else until `now`.
     pub fn elapsed(&self, now: Epoch) -> f64 {
         self.ended_at.unwrap_or(now) - self.started_at

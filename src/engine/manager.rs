@@ -569,23 +569,11 @@ impl Manager {
         };
         let t = now();
         let record = AgentRecord {
-            id: id.clone(),
-            name,
-            cwd,
-            state: AgentState::Idle,
-            error: None,
-            session_id: None,
             model: options.model.clone(),
             spawn_options: Some(options.clone()),
-            cost_usd: 0.0,
-            tokens_in: 0,
-            tokens_out: 0,
-            started_at: t,
-            ended_at: None,
             last_activity: Some(t),
-            archived: false,
-            current_tool: None,
             worktree: worktree.map(Box::new),
+            ..AgentRecord::new(id.clone(), name, cwd, AgentState::Idle, t)
         };
         self.records.insert(id.clone(), record);
         self.dirty.insert(id.clone());

@@ -23,25 +23,13 @@ use tokio::sync::mpsc;
 const NOW: f64 = 1_714_572_312.0;
 
 fn record(id: &str, name: &str, state: AgentState, started: f64) -> AgentRecord {
-    AgentRecord {
-        id: AgentId(id.to_owned()),
-        name: name.to_owned(),
-        cwd: "/home/dev/src/demo".into(),
+    AgentRecord::new(
+        AgentId(id.to_owned()),
+        name,
+        "/home/dev/src/demo",
         state,
-        error: None,
-        session_id: None,
-        spawn_options: None,
-        model: None,
-        cost_usd: 0.0,
-        tokens_in: 0,
-        tokens_out: 0,
-        started_at: started,
-        ended_at: None,
-        last_activity: None,
-        archived: false,
-        current_tool: None,
-        worktree: None,
-    }
+        started,
+    )
 }
 
 fn orchestrator(state: AgentState) -> AgentRecord {

@@ -90,23 +90,15 @@ impl Manager {
         self.records.insert(
             id.clone(),
             AgentRecord {
-                id,
-                name: AgentId::ORCHESTRATOR.to_owned(),
-                cwd: self.config.app_cwd.clone(),
-                state: AgentState::Idle,
-                error: None,
-                session_id: None,
                 spawn_options: Some(SpawnOptions::default()),
-                model: None,
-                cost_usd: 0.0,
-                tokens_in: 0,
-                tokens_out: 0,
-                started_at: t,
-                ended_at: None,
                 last_activity: Some(t),
-                archived: false,
-                current_tool: None,
-                worktree: None,
+                ..AgentRecord::new(
+                    id,
+                    AgentId::ORCHESTRATOR,
+                    self.config.app_cwd.clone(),
+                    AgentState::Idle,
+                    t,
+                )
             },
         );
     }

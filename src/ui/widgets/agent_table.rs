@@ -533,25 +533,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn record(id: &str, name: &str, state: AgentState, started: f64) -> AgentRecord {
-        AgentRecord {
-            id: AgentId(id.to_owned()),
-            name: name.to_owned(),
-            cwd: "/tmp".into(),
-            state,
-            error: None,
-            session_id: None,
-            spawn_options: None,
-            model: None,
-            cost_usd: 0.0,
-            tokens_in: 0,
-            tokens_out: 0,
-            started_at: started,
-            ended_at: None,
-            last_activity: None,
-            archived: false,
-            current_tool: None,
-            worktree: None,
-        }
+        AgentRecord::new(AgentId(id.to_owned()), name, "/tmp", state, started)
     }
 
     fn names(rows: &[&AgentRecord]) -> Vec<String> {

@@ -69,25 +69,13 @@ mod tests {
     use crate::core::ids::AgentId;
 
     fn record(name: &str) -> AgentRecord {
-        AgentRecord {
-            id: AgentId("0a1b2c3d4e5f".into()),
-            name: name.into(),
-            cwd: "/tmp".into(),
-            state: AgentState::Done,
-            error: None,
-            session_id: None,
-            spawn_options: None,
-            model: None,
-            cost_usd: 0.0,
-            tokens_in: 0,
-            tokens_out: 0,
-            started_at: 0.0,
-            ended_at: None,
-            last_activity: None,
-            archived: false,
-            current_tool: None,
-            worktree: None,
-        }
+        AgentRecord::new(
+            AgentId("0a1b2c3d4e5f".into()),
+            name,
+            "/tmp",
+            AgentState::Done,
+            0.0,
+        )
     }
 
     fn text(spans: &[Span<'_>]) -> String {

@@ -16,25 +16,7 @@ use tokio::sync::mpsc::unbounded_channel;
 const NOW: f64 = 1_714_572_312.0;
 
 fn rec(id: &str, name: &str, state: AgentState) -> AgentRecord {
-    AgentRecord {
-        id: AgentId(id.into()),
-        name: name.into(),
-        cwd: "/p".into(),
-        state,
-        error: None,
-        session_id: None,
-        spawn_options: None,
-        model: None,
-        cost_usd: 0.0,
-        tokens_in: 0,
-        tokens_out: 0,
-        started_at: NOW,
-        ended_at: None,
-        last_activity: None,
-        archived: false,
-        current_tool: None,
-        worktree: None,
-    }
+    AgentRecord::new(AgentId(id.into()), name, "/p", state, NOW)
 }
 
 fn app(project: &Path, agents: Vec<AgentRecord>) -> App {

@@ -25,25 +25,13 @@ const NOW: f64 = 1_714_572_312.0;
 
 fn app() -> App {
     App::new(AppInit {
-        agents: vec![AgentRecord {
-            id: AgentId("orchestrator".into()),
-            name: "orchestrator".into(),
-            cwd: "/p".into(),
-            state: AgentState::Idle,
-            error: None,
-            session_id: None,
-            spawn_options: None,
-            model: None,
-            cost_usd: 0.0,
-            tokens_in: 0,
-            tokens_out: 0,
-            started_at: NOW,
-            ended_at: None,
-            last_activity: None,
-            archived: false,
-            current_tool: None,
-            worktree: None,
-        }],
+        agents: vec![AgentRecord::new(
+            AgentId("orchestrator".into()),
+            "orchestrator",
+            "/p",
+            AgentState::Idle,
+            NOW,
+        )],
         workspace: Workspace::seed(),
         notices: Vec::new(),
         cwd_display: "~/demo".into(),

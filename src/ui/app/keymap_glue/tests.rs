@@ -18,25 +18,13 @@ use serde_json::{Value, json};
 const NOW: f64 = 1_714_572_312.0;
 
 fn orchestrator() -> AgentRecord {
-    AgentRecord {
-        id: AgentId::orchestrator(),
-        name: "orchestrator".to_owned(),
-        cwd: "/home/dev/src/demo".into(),
-        state: AgentState::Idle,
-        error: None,
-        session_id: None,
-        spawn_options: None,
-        model: None,
-        cost_usd: 0.0,
-        tokens_in: 0,
-        tokens_out: 0,
-        started_at: NOW - 5.0,
-        ended_at: None,
-        last_activity: None,
-        archived: false,
-        current_tool: None,
-        worktree: None,
-    }
+    AgentRecord::new(
+        AgentId::orchestrator(),
+        "orchestrator",
+        "/home/dev/src/demo",
+        AgentState::Idle,
+        NOW - 5.0,
+    )
 }
 
 fn app() -> App {

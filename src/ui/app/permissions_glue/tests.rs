@@ -19,25 +19,13 @@ use serde_json::json;
 const NOW: f64 = 1_714_572_312.0;
 
 fn rec(id: &str, name: &str) -> AgentRecord {
-    AgentRecord {
-        id: AgentId(id.to_owned()),
-        name: name.to_owned(),
-        cwd: "/p".into(),
-        state: AgentState::AwaitingPermission,
-        error: None,
-        session_id: None,
-        spawn_options: None,
-        model: None,
-        cost_usd: 0.0,
-        tokens_in: 0,
-        tokens_out: 0,
-        started_at: NOW - 20.0,
-        ended_at: None,
-        last_activity: None,
-        archived: false,
-        current_tool: None,
-        worktree: None,
-    }
+    AgentRecord::new(
+        AgentId(id.to_owned()),
+        name,
+        "/p",
+        AgentState::AwaitingPermission,
+        NOW - 20.0,
+    )
 }
 
 fn app() -> App {
