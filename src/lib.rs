@@ -10,6 +10,8 @@ pub mod cli;
 pub mod core;
 pub mod engine;
 pub mod fake_agent;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod history;
 pub mod store;
 pub mod ui;

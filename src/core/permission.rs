@@ -210,9 +210,44 @@ pub fn parse_rule_list(text: &str) -> Result<Vec<RulePattern>, String> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;
+    // Inside a Bash specifier, parentheses and commas in shell quotes are text: proposals
+    // are written this way (`Bash(echo ')'), Bash(ls)`).
+    let mut bash = false;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
     for (i, c) in text.char_indices() {
+        if bash && depth > 0 {
+            if escaped {
+                escaped = false;
+                continue;
+            }
+            match quote {
+                Some(q) => {
+                    if c == q {
+                        quote = None;
+                    } else if q == '"' && c == '\\' {
+                        escaped = true;
+                    }
+                    continue;
+                }
+                None if c == '\\' => {
+                    escaped = true;
+                    continue;
+                }
+                None if c == '\'' || c == '"' => {
+                    quote = Some(c);
+                    continue;
+                }
+                None => {}
+            }
+        }
         match c {
-            '(' => depth += 1,
+            '(' => {
+                if depth == 0 {
+                    bash = text[start..i].trim() == "Bash";
+                }
+                depth += 1;
+            }
             ')' => depth -= 1,
             ',' if depth == 0 => {
                 if !text[start..i].trim().is_empty() {
@@ -412,17 +447,25 @@ pub fn parse_rule_command(text: &str, now: Epoch) -> Result<RuleDraft, String> {
                     .ok_or_else(|| format!("'{value}': where is session, project or user"))?;
             }
             "expires" => {
-                let (n, unit) = value.split_at(value.len().saturating_sub(1));
+                // The unit is the last char, which may be multi-byte in a typo (`5é`).
+                let cut = value.char_indices().last().map_or(0, |(i, _)| i);
+                let (n, unit) = value.split_at(cut);
                 let n: f64 = n
                     .parse()
-                    .map_err(|_| format!("'{value}': use e.g. 30m, 2h, 7d"))?;
+                    .ok()
+                    .filter(|n: &f64| n.is_finite() && *n > 0.0)
+                    .ok_or_else(|| format!("'{value}': use e.g. 30m, 2h, 7d"))?;
                 let secs = match unit {
                     "m" => 60.0,
                     "h" => 3600.0,
                     "d" => 86_400.0,
                     _ => return Err(format!("'{value}': use e.g. 30m, 2h, 7d")),
                 };
-                expires_at = Some(now + n * secs);
+                let at = now + n * secs;
+                if !at.is_finite() {
+                    return Err(format!("'{value}': use e.g. 30m, 2h, 7d"));
+                }
+                expires_at = Some(at);
             }
             _ => break,
         }
@@ -884,8 +927,9 @@ fn call_matches(pat: &RulePattern, req: &PermissionRequest, ctx: &CallContext<'_
         return pat.specifier.is_none() && tool.starts_with(&format!("{server}__"));
     }
     if pat.tool.starts_with("mcp__") && pat.tool.matches("__").count() == 1 {
-        // `mcp__server`: every tool of that server.
-        return pat.specifier.is_none() && tool.starts_with(&format!("{}__", pat.tool));
+        // `mcp__server`: every tool of that server (and a tool of exactly that name).
+        return pat.specifier.is_none()
+            && (tool == pat.tool || tool.starts_with(&format!("{}__", pat.tool)));
     }
     let same_tool =
         pat.tool == tool || family(tool).is_some_and(|f| f.contains(&pat.tool.as_str()));
@@ -1060,14 +1104,23 @@ pub fn path_matches(pattern: &str, path: &Path, root: &Path) -> bool {
 }
 
 fn glob_path(pat: &[&str], sub: &[&str]) -> bool {
-    match pat.split_first() {
-        None => sub.is_empty(),
-        Some((&"**", rest)) => (0..=sub.len()).any(|i| glob_path(rest, &sub[i..])),
-        Some((p, rest)) => match sub.split_first() {
-            Some((s, srest)) => glob_segment(p, s) && glob_path(rest, srest),
-            None => false,
-        },
+    // Dynamic programming over (pattern, path) positions: the plain recursion tried every
+    // split per `**` and took exponential time on `**/**/**/…` against a deep path.
+    // `done[j]` holds whether `pat[i + 1..]` matches `sub[j..]` while row `i` is computed.
+    let (np, ns) = (pat.len(), sub.len());
+    let mut done: Vec<bool> = (0..=ns).map(|j| j == ns).collect();
+    for i in (0..np).rev() {
+        let mut row = vec![false; ns + 1];
+        for j in (0..=ns).rev() {
+            row[j] = if pat[i] == "**" {
+                done[j] || (j < ns && row[j + 1])
+            } else {
+                j < ns && done[j + 1] && glob_segment(pat[i], sub[j])
+            };
+        }
+        done = row;
     }
+    done[0]
 }
 
 /// `*` (any run) and `?` (one char) within one path segment or word.

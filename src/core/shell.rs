@@ -101,11 +101,21 @@ pub enum ShellError {
 /// Split `command` into the simple commands it runs, in source order (a substitution's inner
 /// commands come before the command that contains them).
 pub fn split(command: &str) -> Result<Vec<Segment>, ShellError> {
+    split_at_depth(command, 0)
+}
+
+/// Deepest nesting of `( … )`, `$( … )`, `<( … )` and backticks analysed. The parser recurses
+/// per level, and an agent's command is untrusted input: thousands of `$(` would otherwise
+/// overflow the stack of whichever thread checks the rules.
+const MAX_NESTING: u32 = 64;
+
+fn split_at_depth(command: &str, depth: u32) -> Result<Vec<Segment>, ShellError> {
     let chars: Vec<char> = command.chars().collect();
     let mut p = Parser {
         chars: &chars,
         pos: 0,
         out: Vec::new(),
+        depth,
     };
     p.list(Close::Eof, false)?;
     Ok(p.out)
@@ -137,6 +147,8 @@ struct Parser<'a> {
     chars: &'a [char],
     pos: usize,
     out: Vec<Segment>,
+    /// Current nesting (see [`MAX_NESTING`]).
+    depth: u32,
 }
 
 impl Parser<'_> {
@@ -163,6 +175,24 @@ impl Parser<'_> {
 
     /// A command list up to `close`. `nested` marks segments found inside substitutions.
     fn list(&mut self, close: Close, nested: bool) -> Result<(), ShellError> {
+        if close == Close::Eof {
+            return self.list_body(close, nested);
+        }
+        self.enter()?;
+        let r = self.list_body(close, nested);
+        self.depth -= 1;
+        r
+    }
+
+    fn enter(&mut self) -> Result<(), ShellError> {
+        if self.depth >= MAX_NESTING {
+            return Err(ShellError::Unsupported("nesting deeper than 64 levels"));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn list_body(&mut self, close: Close, nested: bool) -> Result<(), ShellError> {
         // Whether an operator that needs a following command was just seen.
         let mut need_command = false;
         let mut seen_any = false;
@@ -681,7 +711,9 @@ impl Parser<'_> {
                 }
             }
         }
-        let mut segs = split(&inner)?;
+        self.enter()?;
+        let mut segs = split_at_depth(&inner, self.depth)?;
+        self.depth -= 1;
         for s in &mut segs {
             s.nested = true;
         }
@@ -919,5 +951,16 @@ mod tests {
             join(&["git".into(), "commit".into(), "-m".into(), "a b".into()]),
             "git commit -m 'a b'"
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = |n: usize| format!("ls {}x{}", "$( ".repeat(n), " )".repeat(n));
+        assert_eq!(split(&deep(64)).unwrap().len(), 65);
+        assert!(matches!(split(&deep(65)), Err(ShellError::Unsupported(_))));
+        // Found by fuzzing: 2000 levels overflowed a 2 MiB thread stack.
+        assert!(split(&deep(100_000)).is_err());
+        let subshells = format!("{}ls{}", "( ".repeat(100_000), " )".repeat(100_000));
+        assert!(split(&subshells).is_err());
     }
 }

@@ -296,13 +296,21 @@ impl Config {
         }
         let mut contexts: BTreeMap<&str, Vec<&KeyBinding>> = BTreeMap::new();
         for b in &self.bindings {
-            contexts.entry(b.context.as_str()).or_default().push(b);
+            let list = contexts.entry(b.context.as_str()).or_default();
+            // TOML forbids a key twice in one table (`[keys] x` and `[keys.global] x` both
+            // load as global); the later binding wins when applied, so only it is kept.
+            list.retain(|old| old.key != b.key);
+            list.push(b);
         }
+        // A global key named like a context (`table`) would clash with `[keys.table]`.
+        let global_clash = contexts
+            .get("global")
+            .is_some_and(|g| g.iter().any(|b| contexts.contains_key(b.key.as_str())));
         for (context, bindings) in contexts {
-            if context == "global" {
+            if context == "global" && !global_clash {
                 out.push_str("[keys]\n");
             } else {
-                out.push_str(&format!("[keys.{context}]\n"));
+                out.push_str(&format!("[keys.{}]\n", toml_key(context)));
             }
             for b in bindings {
                 out.push_str(&format!(
@@ -318,8 +326,23 @@ impl Config {
 }
 
 fn toml_string(s: &str) -> String {
-    // JSON string escaping is valid TOML basic-string escaping for everything we write.
-    serde_json::Value::String(s.to_owned()).to_string()
+    // JSON string escaping is valid TOML basic-string escaping, except that TOML also
+    // forbids a raw DEL, which JSON leaves as is.
+    serde_json::Value::String(s.to_owned())
+        .to_string()
+        .replace('\u{7f}', "\\u007F")
+}
+
+/// A table or key name: bare when TOML allows it, else quoted.
+fn toml_key(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        s.to_owned()
+    } else {
+        toml_string(s)
+    }
 }
 
 fn toml_value(v: &ConfigValue) -> String {

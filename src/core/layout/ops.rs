@@ -240,13 +240,14 @@ pub fn normalise_percent(cells: &[u32]) -> Vec<u16> {
     if n == 0 {
         return Vec::new();
     }
-    let total: u32 = cells.iter().sum();
+    // u64: hand-edited sizes (`"50000000%"`) reach here, and `c * 100` must not overflow.
+    let total: u64 = cells.iter().map(|&c| u64::from(c)).sum();
     let mut out: Vec<u16> = if total == 0 {
         vec![(100 / n as u32) as u16; n]
     } else {
         cells
             .iter()
-            .map(|&c| ((c * 100 + total / 2) / total).max(1) as u16)
+            .map(|&c| ((u64::from(c) * 100 + total / 2) / total).max(1) as u16)
             .collect()
     };
     let head: i32 = out[..n - 1].iter().map(|&p| i32::from(p)).sum();
@@ -355,7 +356,7 @@ pub fn repair_percentages(spec: &mut LayoutSpec) -> Vec<SizeRepair> {
         };
         let pct: Vec<Option<u32>> = s.children.iter().map(|c| loose_percent(c.size())).collect();
         let given: Vec<u32> = pct.iter().flatten().copied().collect();
-        let sum: u32 = given.iter().sum();
+        let sum: u32 = given.iter().fold(0, |a, &p| a.saturating_add(p));
         let all = given.len() == s.children.len();
         let target = if all {
             100
