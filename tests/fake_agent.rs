@@ -890,3 +890,34 @@ fn stdin_closing_while_permission_pending_fails_the_tool_and_finishes() {
     assert_eq!(r["result"], "wrapped up");
     assert_eq!(a.wait().0, 0);
 }
+
+#[test]
+fn burst_emits_n_numbered_text_lines_then_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough lines for several 64 KiB chunks.
+    let n = 3000;
+    let scenario = one_script(json!([[{"burst": n}]]));
+    let mut a = spawn(dir.path(), &scenario, &[], &[]);
+    a.send(&user("go"));
+    let (_, result) = a.until_kind("result");
+    let texts: Vec<String> = a
+        .seen
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "assistant")
+        .map(|v| {
+            v["message"]["content"][0]["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(texts.len(), n);
+    for (k, t) in texts.iter().enumerate() {
+        assert!(t.starts_with(&format!("burst {k}: ")), "line {k}: {t}");
+    }
+    assert_eq!(result["subtype"], "success");
+    assert_eq!(result["result"], texts[n - 1].as_str());
+    let (code, _, _) = a.wait();
+    assert_eq!(code, 0);
+}

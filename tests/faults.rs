@@ -450,3 +450,51 @@ async fn a_full_disk_for_a_transcript_is_reported_once() {
     assert_eq!(seq_texts(&h, &id), want);
     h.shutdown().await;
 }
+
+/// Quitting with a child that ignores SIGTERM (and one mid-turn): the app does not wait out
+/// the 1.5 s kill grace — the quit grace is short and SIGKILL follows — no process of either
+/// agent outlives the shutdown, and agents.json is saved with both settled.
+#[tokio::test]
+async fn quitting_kills_a_child_that_ignores_sigterm_after_the_short_quit_grace() {
+    let mut h = Harness::start(
+        scenario(json!([{"text": "before"}, {"hang_control": true}])),
+        Options::default(),
+    );
+    let (healthy, faulty) = start_pair(&mut h).await;
+    h.wait_for("the faulty turn to be under way", |e| {
+        matches!(e, EngineEvent::Transcript { agent_id, entry }
+            if agent_id == &faulty && entry.item == TranscriptItem::Assistant { text: "before".into() })
+    })
+    .await;
+    let pgids: Vec<i32> = h
+        .argv()
+        .iter()
+        .map(|a| a["pgid"].as_i64().unwrap() as i32)
+        .collect();
+    assert_eq!(pgids.len(), 2);
+    assert!(pgids.iter().all(|g| group_alive(*g)));
+    let t0 = Instant::now();
+    let dir = h.shutdown().await;
+    let took = t0.elapsed();
+    for g in &pgids {
+        assert!(!group_alive(*g), "process group {g} outlived the shutdown");
+    }
+    // Not a benchmark: only that the SIGKILL came after the quit grace, not the kill grace.
+    assert!(
+        took < patchfeld::claude::process::KILL_GRACE,
+        "shutdown took {took:?}: the hung child was given the full kill grace"
+    );
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(".patchfeld/agents.json")).unwrap())
+            .unwrap();
+    let state_of = |id: &AgentId| {
+        saved["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id.as_str())
+            .map(|a| a["state"].clone())
+    };
+    assert_eq!(state_of(&faulty), Some(json!("error")), "{saved:#}");
+    assert_ne!(state_of(&healthy), Some(json!("running")), "{saved:#}");
+}

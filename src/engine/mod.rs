@@ -4,6 +4,7 @@
 
 pub mod agent_defaults;
 pub mod api;
+pub mod backlog;
 pub mod child_tools;
 pub mod inbox;
 pub mod manager;

@@ -76,6 +76,8 @@
 //!   `flood end`; `{"split_writes": N}` — from then on stdout goes out N bytes per write.
 //! * `{"seq": N}` — N text blocks `seq <k>`, `k` counting from 0 across the process (soak tests
 //!   check for lost or duplicated lines).
+//! * `{"burst": N}` — N text blocks `burst <k>: …` (≈ 90 characters), written 64 KiB at a time
+//!   (bulk ingest for `scripts/bench`; interruptible between chunks).
 
 mod args;
 mod runner;

@@ -782,6 +782,35 @@ impl Runner {
         turn.last_text = text.to_owned();
     }
 
+    /// `burst`: the lines go out 64 KiB at a time; one write per line would make the fake,
+    /// not the host, the bottleneck of an ingest benchmark. Interruptible between chunks.
+    fn burst(&mut self, turn: &mut Turn, n: u64) -> Result<(), Stop> {
+        const CHUNK: usize = 64 * 1024;
+        const FILLER: &str = "the module reads its configuration, validates it and hands it on.";
+        let model = self.model();
+        let mut buf = Vec::with_capacity(CHUNK + 4096);
+        let mut text = String::new();
+        for k in 0..n {
+            text = format!("burst {k}: {FILLER}");
+            let block = json!({"type":"text","text":&text});
+            let line = wire::assistant(&self.session_id, &turn.msg_id, &model, block);
+            if serde_json::to_writer(&mut buf, &line).is_ok() {
+                buf.push(b'\n');
+            }
+            turn.chars_out += text.len() as u64;
+            if buf.len() >= CHUNK {
+                self.out.bytes(&buf);
+                buf.clear();
+                if self.poll() {
+                    return Err(Stop::Aborted { tool: false });
+                }
+            }
+        }
+        self.out.bytes(&buf);
+        turn.last_text = text;
+        Ok(())
+    }
+
     fn step(
         &mut self,
         step: &Step,
@@ -852,6 +881,7 @@ impl Runner {
                     self.say(turn, &text);
                 }
             }
+            Step::Burst(n) => self.burst(turn, *n)?,
             Step::Stderr(line) => warn(line),
             Step::Exit(code) => return Err(Stop::Exit(*code)),
             Step::ErrorResult(text) => {

@@ -64,6 +64,9 @@ pub enum Step {
     SplitWrites(u64),
     /// This many text blocks `seq <k>`, `k` counting from 0 across the whole process.
     Seq(u64),
+    /// This many text blocks `burst <k>: …` (about 100 characters each), written in large
+    /// chunks instead of one write per line: bulk ingest for `scripts/bench`.
+    Burst(u64),
 }
 
 /// A built-in tool call.
@@ -277,6 +280,7 @@ const STEP_KINDS: &[&str] = &[
     "stderr_flood",
     "split_writes",
     "seq",
+    "burst",
 ];
 
 fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
@@ -417,6 +421,10 @@ fn parse_step(v: &Value, path: &str) -> Result<Step, ScenarioError> {
         "seq" => {
             simple(&[])?;
             Step::Seq(u64_of(val, &kpath)?)
+        }
+        "burst" => {
+            simple(&[])?;
+            Step::Burst(u64_of(val, &kpath)?)
         }
         "usage" => {
             simple(&[])?;
@@ -561,12 +569,12 @@ mod tests {
             {"sleep_ms":5},{"wait_for_interrupt":true},{"garbage":"nope"},{"stderr":"e"},
             {"exit":3},{"error_result":"API Error: 500 boom"},
             {"usage":{"input_tokens":1,"output_tokens":2,"cost_usd":0.5}},
-            {"say_history":true},{"echo":true}]]}]}"#,
+            {"say_history":true},{"echo":true},{"burst":4}]]}]}"#,
         )
         .unwrap();
         assert_eq!(s.model, "claude-fake-1");
         let steps = s.scripts[0].turn(0);
-        assert_eq!(steps.len(), 13);
+        assert_eq!(steps.len(), 14);
         assert_eq!(steps[0], Step::Text("hi".into()));
         assert!(
             matches!(&steps[2], Step::Tool(t) if t.ask && t.name == "Bash" && t.result == "a\nb")
@@ -574,6 +582,7 @@ mod tests {
         assert!(matches!(&steps[3], Step::Mcp(m) if m.server == "s" && !m.ask));
         assert_eq!(steps[8], Step::Exit(3));
         assert_eq!(steps[12], Step::Echo);
+        assert_eq!(steps[13], Step::Burst(4));
     }
 
     #[test]

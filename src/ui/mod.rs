@@ -107,6 +107,7 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
     app.set_workspace_runner(post_tx.clone(), cwd.clone(), Some(engine.clone()));
     app.set_cwd_runner(post_tx.clone(), engine.clone(), cwd.clone());
     let signals = spawn_signal_task(post_tx.clone());
+    let mut stopping = None;
     let result = async {
         let mut guard =
             terminal::TerminalGuard::enter().context("could not set up the terminal")?;
@@ -116,10 +117,14 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
             posts,
             post_tx,
         };
-        run_loop(guard.terminal(), &mut app, &engine, io).await
+        let r = run_loop(guard.terminal(), &mut app, &engine, io).await;
+        // Children start stopping now, while the terminal is restored and the UI state is
+        // freed (quit < 100 ms with agents running, issue 11).
+        let e = engine.clone();
+        stopping = Some(tokio::spawn(async move { e.shutdown().await }));
+        r
     }
     .await;
-    // The guard is gone here: the terminal is back before children are stopped.
     if let Some(task) = signals {
         task.abort();
     }
@@ -127,7 +132,13 @@ pub async fn run(boot: UiBoot) -> anyhow::Result<()> {
     if let Some(log) = activity_log {
         log.close();
     }
-    engine.shutdown().await;
+    let stopped = match stopping {
+        Some(task) => task.await.is_ok(),
+        None => false,
+    };
+    if !stopped {
+        engine.shutdown().await;
+    }
     result
 }
 

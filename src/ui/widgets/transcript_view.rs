@@ -2,7 +2,9 @@
 //! AgentTranscript panel: entries become blocks (a tool call is paired with its result), each
 //! block is wrapped once into its own lines (appends wrap only the new blocks, a toggle
 //! re-wraps only that block, a width change re-wraps all), and a frame draws only the rows
-//! that are visible (binary search for the first block, then walk).
+//! that are visible (binary search for the first block, then walk). Only the blocks on screen
+//! keep their wrapped lines; the others keep their height, so a long transcript costs its
+//! entries plus a small `Block` each (issue 11: 20 agents × 50 000 lines under 100 MB).
 
 use crate::core::time::Epoch;
 use crate::core::transcript::{
@@ -42,8 +44,10 @@ struct Block {
     collapsed: bool,
     /// A blank line before the block (part of `lines`).
     gap: bool,
-    /// Wrapped at the state's width.
+    /// Wrapped at the state's width; empty unless the block is on screen (or was just wrapped).
     lines: Vec<Line<'static>>,
+    /// Number of wrapped lines, kept when `lines` is dropped.
+    height: usize,
     /// Index of its first line in the whole transcript.
     start: usize,
     /// Highlighted code blocks (survive re-wraps at another width).
@@ -52,7 +56,7 @@ struct Block {
 
 impl Block {
     fn end(&self) -> usize {
-        self.start + self.lines.len()
+        self.start + self.height
     }
 
     fn header(&self) -> usize {
@@ -98,6 +102,10 @@ pub(crate) struct TranscriptViewState {
     /// Bring this block (and the line matching the search, if any) into view at `prepare`.
     reveal: Option<usize>,
     search: Option<Search>,
+    /// The theme of the last `prepare`, to wrap blocks again when they come into view.
+    theme: Option<Theme>,
+    /// Blocks whose `lines` are filled.
+    cached: Vec<usize>,
     /// Lines drawn by the last render (tests check virtualization).
     #[cfg(test)]
     pub(crate) drawn: std::cell::Cell<usize>,
@@ -170,6 +178,7 @@ impl TranscriptViewState {
             collapsed: collapsible && !self.expand_all,
             gap,
             lines: Vec::new(),
+            height: 0,
             start: 0,
             code: CodeCache::new(),
         });
@@ -240,6 +249,7 @@ impl TranscriptViewState {
             self.stale.clear();
         }
         self.area = area;
+        self.theme = Some(theme.clone());
         let width = usize::from(area.width).max(1);
         let mut stale = std::mem::take(&mut self.stale);
         stale.retain(|&b| b < self.wrapped);
@@ -248,11 +258,13 @@ impl TranscriptViewState {
         if let Some(&first) = stale.first() {
             let top0 = self.top;
             for &b in &stale {
-                let old = self.blocks[b].lines.len();
+                let old = self.blocks[b].height;
                 let lines = self.block_lines(b, width, theme);
                 let block = &mut self.blocks[b];
+                block.height = lines.len();
                 block.lines = lines;
-                let new = block.lines.len();
+                self.cached.push(b);
+                let new = block.height;
                 // Keep the view still when a block above it changes size.
                 if self.pinned && block.start + old <= top0 {
                     self.top = (self.top + new).saturating_sub(old);
@@ -261,22 +273,79 @@ impl TranscriptViewState {
             let mut start = self.blocks[first].start;
             for block in &mut self.blocks[first..self.wrapped] {
                 block.start = start;
-                start += block.lines.len();
+                start += block.height;
             }
             self.total = start;
         }
-        for b in self.wrapped..self.blocks.len() {
+        // New blocks are wrapped to learn their height; only a screenful at the end (where
+        // a following view is) keeps the lines.
+        let n = self.blocks.len();
+        let keep_from = n.saturating_sub(usize::from(area.height) + 1);
+        for b in self.wrapped..n {
             let lines = self.block_lines(b, width, theme);
             let block = &mut self.blocks[b];
-            block.lines = lines;
+            block.height = lines.len();
             block.start = self.total;
-            self.total += block.lines.len();
+            self.total += block.height;
+            if b >= keep_from {
+                block.lines = lines;
+                self.cached.push(b);
+            }
         }
-        self.wrapped = self.blocks.len();
+        self.wrapped = n;
         if let Some(b) = self.reveal.take() {
             self.reveal_block(b);
         }
         self.clamp();
+        self.fill_window();
+    }
+
+    /// Give the blocks on screen their lines and drop everybody else's.
+    fn fill_window(&mut self) {
+        let (first, end) = if self.wrapped == 0 || self.total == 0 {
+            (0, 0)
+        } else {
+            let last_line = (self.top + self.height().max(1) - 1).min(self.total - 1);
+            let first = self.block_of_line(self.top).min(self.wrapped - 1);
+            let last = self.block_of_line(last_line).min(self.wrapped - 1);
+            (first, last + 1)
+        };
+        let blocks = &mut self.blocks;
+        self.cached.retain(|&b| {
+            let on_screen = (first..end).contains(&b);
+            if !on_screen && let Some(block) = blocks.get_mut(b) {
+                block.lines = Vec::new();
+            }
+            on_screen
+        });
+        for b in first..end {
+            self.ensure_lines(b);
+        }
+        self.cached.sort_unstable();
+        self.cached.dedup();
+    }
+
+    /// Wrap block `b` again if its lines were dropped (needs a `prepare` first).
+    fn ensure_lines(&mut self, b: usize) {
+        let Some(block) = self.blocks.get(b) else {
+            return;
+        };
+        if b >= self.wrapped || !block.lines.is_empty() || block.height == 0 {
+            return;
+        }
+        let Some(theme) = self.theme.take() else {
+            return;
+        };
+        let lines = self.block_lines(b, usize::from(self.width).max(1), &theme);
+        self.theme = Some(theme);
+        let block = &mut self.blocks[b];
+        if lines.len() != block.height {
+            // Cannot happen at the same width; re-measure at the next `prepare` if it does.
+            tracing::warn!("transcript block {b} re-wrapped to a different height");
+            self.stale.push(b);
+        }
+        block.lines = lines;
+        self.cached.push(b);
     }
 
     fn height(&self) -> usize {
@@ -298,6 +367,7 @@ impl TranscriptViewState {
     fn set_top(&mut self, top: usize) {
         self.top = top.min(self.max_top());
         self.pinned = self.top < self.max_top();
+        self.fill_window();
     }
 
     /// Scroll a page up (`up`) or down; reaching the bottom follows again.
@@ -320,6 +390,7 @@ impl TranscriptViewState {
     pub(crate) fn follow_end(&mut self) {
         self.pinned = false;
         self.top = self.max_top();
+        self.fill_window();
     }
 
     /// Jump to the first line.
@@ -380,6 +451,7 @@ impl TranscriptViewState {
 
     /// Scroll so block `b`'s header is visible, and as much of the block as fits.
     fn reveal_block(&mut self, b: usize) {
+        self.ensure_lines(b);
         let Some(block) = self.blocks.get(b).filter(|_| b < self.wrapped) else {
             return;
         };
@@ -508,6 +580,7 @@ impl TranscriptViewState {
         };
         let query = s.query.clone();
         self.selected = Some(b);
+        self.ensure_lines(b);
         // A match hidden in a collapsed block: open it.
         let block = &self.blocks[b];
         if block.collapsible
@@ -1007,7 +1080,7 @@ impl TranscriptView<'_> {
             .filter(|q| !q.is_empty());
         let mut drawn = 0;
         for row in 0..h {
-            while b < s.wrapped && li >= s.blocks[b].lines.len() {
+            while b < s.wrapped && li >= s.blocks[b].height {
                 b += 1;
                 li = 0;
             }
@@ -1016,7 +1089,11 @@ impl TranscriptView<'_> {
             }
             let y = lines_area.y + row as u16;
             let block = &s.blocks[b];
-            let line = &block.lines[li];
+            // Off the window `prepare` filled (scrolled meanwhile): left blank this frame.
+            let Some(line) = block.lines.get(li) else {
+                li += 1;
+                continue;
+            };
             buf.set_line(lines_area.x, y, line, lines_area.width);
             drawn += 1;
             if self.focused && s.selected == Some(b) && (li > 0 || !block.gap) {

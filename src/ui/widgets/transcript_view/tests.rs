@@ -449,3 +449,44 @@ fn code_blocks_are_highlighted() {
         "highlighted once, cached on the block"
     );
 }
+
+#[test]
+fn only_the_blocks_on_screen_keep_their_wrapped_lines() {
+    let theme = Theme::dark();
+    let mut s = TranscriptViewState::default();
+    for i in 0..2000 {
+        s.push(text(&format!("message number {i}")));
+    }
+    s.prepare(area(40, 10), &theme);
+    let with_lines =
+        |s: &TranscriptViewState| s.blocks.iter().filter(|b| !b.lines.is_empty()).count();
+    assert_eq!(
+        s.total_lines(),
+        2000 * 2 - 1,
+        "heights are kept for every block"
+    );
+    assert!(with_lines(&s) <= 6, "{} blocks hold lines", with_lines(&s));
+    assert!(!s.blocks[1999].lines.is_empty());
+    // Scrolling brings the lines back for the new screen and drops the old ones.
+    s.goto_top();
+    assert!(with_lines(&s) <= 6, "{} blocks hold lines", with_lines(&s));
+    assert!(s.blocks[1999].lines.is_empty());
+    let mut buf = Buffer::empty(Rect::new(0, 0, 40, 10));
+    TranscriptView {
+        state: &s,
+        theme: &theme,
+        focused: false,
+        working: None,
+        empty_hint: "",
+    }
+    .render(Rect::new(0, 0, 40, 10), &mut buf);
+    let row = |y: u16| (0..40).map(|x| buf[(x, y)].symbol()).collect::<String>();
+    assert_eq!(row(0).trim_end(), "message number 0");
+    assert_eq!(row(2).trim_end(), "message number 1");
+    // Search still reaches blocks off screen.
+    assert_eq!(s.search("number 1500"), 1);
+    s.prepare(area(40, 10), &theme);
+    let b = s.block_of_line(s.top);
+    assert!((1495..=1500).contains(&b), "view at block {b}");
+    assert!(!s.blocks[1500].lines.is_empty());
+}
