@@ -33,6 +33,19 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
+/// `lines.txt` as committed (`1`…`10`, one per line), with some lines replaced.
+fn numbered(replace: &[(usize, &str)]) -> String {
+    (1..=10)
+        .map(|i| {
+            let line = replace
+                .iter()
+                .find(|(n, _)| *n == i)
+                .map_or_else(|| i.to_string(), |(_, t)| (*t).to_owned());
+            format!("{line}\n")
+        })
+        .collect()
+}
+
 /// Each agent writes `file` with `content` in its first turn (the prompt picks the script).
 fn scenario() -> Value {
     let write = |file: &str, content: &str| {
@@ -43,6 +56,9 @@ fn scenario() -> Value {
         {"match": "write A", "turns": [write("same.txt", "from A\n"), [{"text": "again"}]]},
         {"match": "write B", "turns": [write("same.txt", "from B\nsecond line\n"), [{"text": "again"}]]},
         {"match": "write C", "turns": [write("c.txt", "c\n"), [{"text": "again"}]]},
+        {"match": "edit line 2", "turns": [write("lines.txt", &numbered(&[(2, "two by d")])), [{"text": "again"}]]},
+        {"match": "rewrite line 2", "turns": [write("lines.txt", &numbered(&[(2, "two by e")])), [{"text": "again"}]]},
+        {"match": "edit line 9", "turns": [write("lines.txt", &numbered(&[(9, "nine by f")])), [{"text": "again"}]]},
         {"match": "*", "turns": [[{"text": "ok"}]]}
     ]})
 }
@@ -327,19 +343,36 @@ async fn overlap_is_flagged_and_a_conflict_leaves_both_sides_intact() {
     // Both rows say so, and b's transcript (→ the activity feed) warns.
     let ra = wait_overlap(&mut h, &a).await;
     let rb = wait_overlap(&mut h, &b).await;
-    assert_eq!(info(&ra).overlaps, vec!["b: same.txt".to_owned()]);
-    assert_eq!(info(&rb).overlaps, vec!["a: same.txt".to_owned()]);
-    assert!(
-        h.transcript(&b).iter().any(|i| matches!(i,
-            TranscriptItem::Notice { text, .. } if text.contains("overlap") && text.contains("a: same.txt"))),
-        "{:?}",
-        h.transcript(&b)
+    // Both created the file: their first lines collide.
+    assert_eq!(
+        info(&ra).overlaps,
+        vec!["b: same.txt (same hunk, line 1)".to_owned()]
     );
+    assert_eq!(
+        info(&rb).overlaps,
+        vec!["a: same.txt (same hunk, line 1)".to_owned()]
+    );
+    let warned = |h: &Harness, who: &AgentId| {
+        h.transcript(who)
+            .iter()
+            .filter(|i| matches!(i,
+                TranscriptItem::Notice { text, .. } if text.starts_with("overlap:") && text.contains("same.txt (same hunk")))
+            .count()
+    };
+    // One feed line: only the agent whose turn made the overlap appear tells it.
+    assert_eq!(warned(&h, &b), 1, "{:?}", h.transcript(&b));
+    assert_eq!(warned(&h, &a), 0, "{:?}", h.transcript(&a));
 
-    h.handle
+    // Merging a says that b's work is in its way next.
+    let text = h
+        .handle
         .merge_agent("a", None, MergeStrategy::Merge)
         .await
         .unwrap();
+    assert!(
+        text.contains("b also changes same.txt (same hunk, line 1) — merging it next may conflict"),
+        "{text}"
+    );
     let main_before = git(&root, &["rev-parse", "HEAD"]);
     let wb = info(&rb);
     let e = h
@@ -378,6 +411,88 @@ async fn overlap_is_flagged_and_a_conflict_leaves_both_sides_intact() {
     h.shutdown().await;
 }
 
+/// Three agents edit one tracked file: d and e the same line (same hunk), f a line far away
+/// (same file). The merge of d names both; f then merges cleanly, e conflicts.
+#[tokio::test]
+async fn overlap_tells_same_hunk_from_same_file_and_merge_warns() {
+    let dir = repo();
+    std::fs::write(dir.path().join("lines.txt"), numbered(&[])).unwrap();
+    git(dir.path(), &["add", "lines.txt"]);
+    git(dir.path(), &["commit", "-q", "-m", "lines"]);
+    let mut h = start(dir, "");
+    let d = h
+        .handle
+        .spawn("d".into(), wt_opts("edit line 2"))
+        .await
+        .unwrap();
+    let e = h
+        .handle
+        .spawn("e".into(), wt_opts("rewrite line 2"))
+        .await
+        .unwrap();
+    let f = h
+        .handle
+        .spawn("f".into(), wt_opts("edit line 9"))
+        .await
+        .unwrap();
+    for id in [&d, &e, &f] {
+        wait_measured(&mut h, id).await;
+    }
+    let both = |r: &AgentRecord| r.worktree.as_ref().is_some_and(|w| w.overlaps.len() == 2);
+    let rd = match h.last_record(&d).filter(both) {
+        Some(r) => r,
+        None => match h
+            .wait_for(
+                "d overlaps e and f",
+                |ev| matches!(ev, EngineEvent::AgentUpdated(r) if r.id == d && both(r)),
+            )
+            .await
+        {
+            EngineEvent::AgentUpdated(r) => r,
+            _ => unreachable!(),
+        },
+    };
+    assert_eq!(
+        info(&rd).overlaps,
+        vec![
+            "e: lines.txt (same hunk, line 2)".to_owned(),
+            "f: lines.txt (same file)".to_owned()
+        ]
+    );
+    let text = h
+        .handle
+        .merge_agent("d", None, MergeStrategy::Merge)
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            "e also changes lines.txt (same hunk, line 2) — merging it next may conflict; \
+             f also changes lines.txt (same file) — merging it next may conflict"
+        ),
+        "{text}"
+    );
+    // The warning is its own line in d's transcript (→ the activity feed).
+    h.wait_for("d's merge warning", |ev| {
+        matches!(ev, EngineEvent::Transcript { agent_id, entry } if *agent_id == d
+            && matches!(&entry.item, TranscriptItem::Notice { text, .. }
+                if text.starts_with("e also changes lines.txt")))
+    })
+    .await;
+    // "Same file" was honest: f merges; "same hunk" too: e conflicts.
+    h.handle
+        .merge_agent("f", None, MergeStrategy::Merge)
+        .await
+        .unwrap();
+    let err = h
+        .handle
+        .merge_agent("e", None, MergeStrategy::Merge)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("conflicts in lines.txt"), "{err}");
+    h.shutdown().await;
+}
+
 #[tokio::test]
 async fn discard_needs_confirmation_for_unmerged_work() {
     let mut h = start(repo(), "");
@@ -399,6 +514,12 @@ async fn discard_needs_confirmation_for_unmerged_work() {
         e.contains("unmerged work") && e.contains("confirm: true"),
         "{e}"
     );
+    // The refusal is in a's transcript too (→ the activity feed), whoever asked.
+    h.wait_for("the refusal as a notice", |ev| {
+        matches!(ev, EngineEvent::Transcript { agent_id, entry } if *agent_id == a
+            && matches!(&entry.item, TranscriptItem::Notice { text, .. } if text.contains("unmerged work")))
+    })
+    .await;
     assert!(
         w.path.join("same.txt").is_file(),
         "nothing deleted without confirmation"

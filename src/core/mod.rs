@@ -5,6 +5,7 @@ pub mod event;
 pub mod ids;
 pub mod layout;
 pub mod permission;
+pub mod review;
 pub mod shell;
 pub mod theme;
 pub mod time;

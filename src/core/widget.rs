@@ -200,13 +200,19 @@ pub const WIDGETS: &[WidgetInfo] = &[
     },
     WidgetInfo {
         name: "DiffViewer",
-        description: "A diff, unified or side by side (v), with per-file navigation (] [ or n N), intra-line highlights and hunk folding (Enter/Space, z all); git sources refresh when files change, r reloads.",
+        description: "A diff, unified or side by side (v), with per-file navigation (] [ or n N), intra-line highlights and hunk folding (Enter/Space, z all); git sources refresh when files change, r reloads. For a worktree agent: its branch vs the merge base, > < step through its commits, w whole branch, u uncommitted only; c comments a line, S sends the comments to the agent.",
         props: &[
             prop(
                 "source",
                 PropType::String,
                 false,
-                "working (git diff vs HEAD, the default), staged, agent:<id or name> (its Edit/Write/MultiEdit calls), or file:<path> (with before/after).",
+                "working (git diff vs HEAD, the default), staged, agent:<id or name> (a worktree agent's branch vs its merge base, else its Edit/Write/MultiEdit calls), agent:selected (the agent selected in the tab's AgentTable), or file:<path> (with before/after).",
+            ),
+            prop(
+                "follow_selection",
+                PropType::Bool,
+                false,
+                "With an agent source: show the agent selected in the tab's AgentTable.",
             ),
             prop(
                 "diff",

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+pub mod overlap;
+
 /// `spawn_agent`'s `worktree` argument: `true` or `{branch?, base?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -60,8 +62,12 @@ pub struct WorktreeInfo {
     pub removed: u64,
     /// Files changed vs. the merge base (repo-relative).
     pub files: Vec<String>,
-    /// Other live worktree agents changing some of the same files: `name: file, …`.
+    /// Other live worktree agents changing some of the same files:
+    /// `name: file (same hunk, lines 3-4), other (same file)`.
     pub overlaps: Vec<String>,
+    /// The changed line ranges per file (text files), for telling same-hunk overlaps apart.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<overlap::FileChange>,
 }
 
 impl WorktreeInfo {

@@ -174,6 +174,16 @@ pub enum EngineCommand {
         /// The unified diff.
         reply: Reply<Option<String>>,
     },
+    /// One view of a worktree agent's work for review (the whole branch, one commit, or the
+    /// uncommitted changes) with the branch's commits; `None`: not an active worktree agent.
+    WorktreeReview {
+        /// Agent id or name.
+        agent: String,
+        /// Which part of the work.
+        view: crate::core::review::ReviewView,
+        /// The diff and the commits.
+        reply: Reply<Option<crate::core::review::ReviewDiff>>,
+    },
     /// Throw a worktree agent's work away (worktree and branch); unmerged work needs `confirm`.
     DiscardAgent {
         /// Agent id or name.
@@ -183,6 +193,9 @@ pub enum EngineCommand {
         /// What happened.
         reply: Reply<String>,
     },
+    /// The UI's transcript queue is short again: give the children the credits held back
+    /// (`engine::backlog`).
+    UiCaughtUp,
     /// Delete a non-live agent's record and transcript (refused while it runs).
     DeleteAgent {
         /// Agent id or name.
@@ -450,12 +463,29 @@ pub enum EngineEvent {
 #[derive(Debug, Clone)]
 pub struct EngineHandle {
     tx: mpsc::UnboundedSender<EngineCommand>,
+    backlog: std::sync::Arc<crate::engine::backlog::UiBacklog>,
 }
 
 impl EngineHandle {
     /// Wrap a command sender (the engine task owns the receiver).
     pub fn new(tx: mpsc::UnboundedSender<EngineCommand>) -> Self {
-        Self { tx }
+        Self {
+            tx,
+            backlog: Default::default(),
+        }
+    }
+
+    /// The engine → UI transcript queue length this handle shares with its engine.
+    pub(crate) fn backlog(&self) -> std::sync::Arc<crate::engine::backlog::UiBacklog> {
+        self.backlog.clone()
+    }
+
+    /// The UI handled one `EngineEvent::Transcript` (see `engine::backlog`): acknowledging
+    /// engages backpressure, so a UI that falls behind holds the children back.
+    pub fn transcript_taken(&self) {
+        if self.backlog.taken() {
+            let _ = self.tx.send(EngineCommand::UiCaughtUp);
+        }
     }
 
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> EngineCommand) -> Result<T, EngineError> {
@@ -545,6 +575,17 @@ impl EngineHandle {
     pub async fn worktree_diff(&self, agent: &str) -> Result<Option<String>, EngineError> {
         let agent = agent.to_owned();
         self.ask(|reply| EngineCommand::WorktreeDiff { agent, reply })
+            .await
+    }
+
+    /// One review view of a worktree agent's work (see `EngineCommand::WorktreeReview`).
+    pub async fn worktree_review(
+        &self,
+        agent: &str,
+        view: crate::core::review::ReviewView,
+    ) -> Result<Option<crate::core::review::ReviewDiff>, EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::WorktreeReview { agent, view, reply })
             .await
     }
 

@@ -39,6 +39,7 @@ mod permits;
 mod reroot;
 pub use reroot::resolve_dir;
 mod transcript_load;
+mod worktree_review;
 mod worktrees;
 pub(crate) use worktrees::Done;
 
@@ -115,6 +116,8 @@ pub fn start(
         live: HashMap::new(),
         events,
         in_tx,
+        backlog: handle.backlog(),
+        owed_lines: HashMap::new(),
         next_gen: 0,
         dirty: BTreeSet::new(),
         saver,
@@ -225,6 +228,10 @@ pub(crate) struct Manager {
     live: HashMap<AgentId, Live>,
     events: mpsc::UnboundedSender<EngineEvent>,
     in_tx: mpsc::UnboundedSender<Input>,
+    /// The UI's transcript queue (`engine::backlog`).
+    backlog: std::sync::Arc<crate::engine::backlog::UiBacklog>,
+    /// stdout credits held back from children while the UI catches up.
+    owed_lines: HashMap<AgentId, usize>,
     next_gen: u64,
     dirty: BTreeSet<AgentId>,
     saver: AgentsSaver,
@@ -361,6 +368,9 @@ impl Manager {
                 m.merge_agent(id, message, strategy, done);
             }),
             EngineCommand::WorktreeDiff { agent, reply } => self.worktree_diff(&agent, reply),
+            EngineCommand::WorktreeReview { agent, view, reply } => {
+                self.worktree_review(&agent, view, reply)
+            }
             EngineCommand::DiscardAgent {
                 agent,
                 confirm,
@@ -453,6 +463,7 @@ impl Manager {
                 }
             }
             EngineCommand::Shutdown { reply } => self.begin_shutdown(Some(reply)),
+            EngineCommand::UiCaughtUp => self.release_lines(),
         }
     }
 
@@ -961,7 +972,7 @@ impl Manager {
                 .is_some_and(|r| !r.state.is_settled() && r.state != AgentState::Idle);
             if let Some(live) = self.live.get_mut(&id) {
                 live.killing = true;
-                let _ = live.child.tx.send(ToChild::Kill);
+                let _ = live.child.tx.send(ToChild::Quit);
             }
             self.cancel_inbox(&id, "the app is quitting");
             if was_working {
@@ -986,6 +997,9 @@ impl Manager {
             } => {
                 if self.live.get(&agent).map(|l| l.generation) != Some(generation) {
                     return; // a report from a process we already replaced
+                }
+                if matches!(msg, FromChild::Stdout(_)) {
+                    self.line_taken(&agent);
                 }
                 match msg {
                     FromChild::Stdout(_) if self.faulted(&agent) => {}
@@ -1605,10 +1619,37 @@ impl Manager {
         if let Err(e) = w.append(&entry) {
             tracing::warn!(agent = %id, "transcript append failed: {e}");
         }
+        self.backlog.sent();
         self.emit(EngineEvent::Transcript {
             agent_id: id.clone(),
             entry,
         });
+    }
+
+    /// A child's stdout line was taken: its credit goes back, unless the UI is too far behind
+    /// (`engine::backlog`); then it is owed until `UiCaughtUp`.
+    fn line_taken(&mut self, agent: &AgentId) {
+        if self.backlog.hold() {
+            *self.owed_lines.entry(agent.clone()).or_default() += 1;
+            if !self.backlog.caught_up_meanwhile() {
+                return;
+            }
+        } else if let Some(l) = self.live.get(agent) {
+            l.child.took_line();
+            return;
+        }
+        self.release_lines();
+    }
+
+    /// Give every child the credits held back while the UI caught up.
+    fn release_lines(&mut self) {
+        for (agent, n) in std::mem::take(&mut self.owed_lines) {
+            if let Some(l) = self.live.get(&agent) {
+                for _ in 0..n {
+                    l.child.took_line();
+                }
+            }
+        }
     }
 
     fn emit(&self, event: EngineEvent) {

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub mod hunks;
+pub mod review;
+
 /// Where worktrees live, relative to the repository's top level.
 pub const WORKTREES_DIR: &str = ".patchfeld/worktrees";
 /// The file listing untracked files to copy into new worktrees (gitignore syntax).
@@ -374,11 +377,15 @@ static TMP_INDEX: AtomicU64 = AtomicU64::new(0);
 /// Run a `git diff --cached <merge-base> …` against a throw-away index holding the whole working
 /// tree (untracked files included), so the agent's own index is never touched.
 fn diff_with_worktree(info: &WorktreeInfo, extra: &[&str]) -> Result<String, String> {
+    diff_worktree_against(info, &merge_base(info), extra)
+}
+
+/// `diff_with_worktree` against any commit `mb` (the review's uncommitted view uses HEAD).
+fn diff_worktree_against(info: &WorktreeInfo, mb: &str, extra: &[&str]) -> Result<String, String> {
     let dir = &info.path;
     if !dir.is_dir() {
         return Err(format!("worktree {} is gone", dir.display()));
     }
-    let mb = merge_base(info);
     let index = git(
         dir,
         &["rev-parse", "--path-format=absolute", "--git-path", "index"],
@@ -396,7 +403,7 @@ fn diff_with_worktree(info: &WorktreeInfo, extra: &[&str]) -> Result<String, Str
     let result = git_env(dir, &["add", "-A"], &env).and_then(|_| {
         let mut args = vec!["diff", "--cached", "--no-color", "--no-ext-diff"];
         args.extend_from_slice(extra);
-        args.push(&mb);
+        args.push(mb);
         git_env(dir, &args, &env)
     });
     let _ = std::fs::remove_file(&tmp);

@@ -313,7 +313,9 @@ mod tests {
         assert_eq!(load_builtin("dashboard").unwrap(), LayoutSpec::dashboard());
         let review = load_builtin("review").unwrap();
         let widgets: Vec<&str> = review.panels().iter().map(|p| p.widget.as_str()).collect();
-        assert_eq!(widgets, ["OrchestratorChat", "FileTree", "DiffViewer"]);
+        assert_eq!(widgets, ["AgentTable", "DiffViewer", "AgentTranscript"]);
+        assert_eq!(review.panels()[1].props["source"], "agent:selected");
+        assert_eq!(review.panels()[2].props["follow_selection"], true);
         let grid = load_builtin("grid").unwrap();
         assert_eq!(grid.panels().len(), 4);
         assert!(grid.panels().iter().all(|p| p.widget == "AgentTranscript"));

@@ -226,6 +226,11 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         args: &[],
         about: "open the focused file editor's or viewer's file in $VISUAL / $EDITOR",
     },
+    ActionSpec {
+        name: "new_agent",
+        args: &[arg("name", STR, false)],
+        about: "spawn an agent (the New agent dialog)",
+    },
 ];
 
 const HINTS: &[(&str, &str)] = &[
@@ -236,6 +241,7 @@ const HINTS: &[(&str, &str)] = &[
     ("switch_tab", "<n>"),
     ("interrupt_agent", "[agent]"),
     ("change_cwd", "[path]"),
+    ("new_agent", "[name]"),
 ];
 
 /// The spec of a named action.
@@ -275,6 +281,8 @@ pub(crate) enum Action {
         path: Option<String>,
     },
     OpenInEditor,
+    /// The New agent dialog, optionally with the name filled in.
+    NewAgent(Option<String>),
 }
 
 /// A typed arg value, before it becomes part of an [`Action`].
@@ -379,6 +387,7 @@ impl Action {
             "interrupt_agent" => Self::InterruptAgent(s(next())),
             "change_cwd" => Self::ChangeCwd { path: s(next()) },
             "open_in_editor" => Self::OpenInEditor,
+            "new_agent" => Self::NewAgent(s(next())),
             // `spec` accepted the name, so every registered name has an arm above.
             _ => Self::ShowHelp,
         }
@@ -410,6 +419,7 @@ impl Action {
             Self::InterruptAgent(_) => "interrupt_agent",
             Self::ChangeCwd { .. } => "change_cwd",
             Self::OpenInEditor => "open_in_editor",
+            Self::NewAgent(_) => "new_agent",
         }
     }
 
@@ -480,6 +490,7 @@ impl fmt::Display for Action {
             Self::SwitchTab(n) => write!(f, " {n}"),
             Self::InterruptAgent(Some(a)) => write!(f, " {a}"),
             Self::ChangeCwd { path: Some(p) } => write!(f, " {p}"),
+            Self::NewAgent(Some(n)) => write!(f, " {n}"),
             _ => Ok(()),
         }
     }

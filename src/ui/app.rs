@@ -27,11 +27,13 @@ mod activity_glue;
 pub(crate) mod config_glue;
 pub(crate) mod cwd_glue;
 pub(crate) mod files_glue;
+pub(crate) mod finish_glue;
 mod history_glue;
 pub(crate) mod keymap_glue;
 mod layout_glue;
 pub(crate) mod permissions_glue;
 pub(crate) mod slash_glue;
+pub(crate) mod spawn_glue;
 pub(crate) mod table_glue;
 pub(crate) mod theme_glue;
 pub(crate) mod transcript_glue;
@@ -78,6 +80,10 @@ pub(crate) enum Intent {
     Cwd(cwd_glue::CwdIntent),
     /// Open a file in `$VISUAL` / `$EDITOR` (the loop suspends the TUI around it).
     ExternalEdit(workspace_widgets_glue::external_edit::ExternalEdit),
+    /// Spawn an agent from the "New agent" dialog (the answer comes back to the dialog).
+    Spawn(spawn_glue::SpawnIntent),
+    /// Merge or discard a worktree agent; ask git what a discard would lose.
+    Finish(finish_glue::FinishIntent),
     /// Leave the loop (the caller shuts the engine down).
     Quit,
 }
@@ -157,6 +163,10 @@ pub(crate) struct App {
     wsw: workspace_widgets_glue::WsUi,
     /// The project directory switch (`/cd`, ctrl-shift-d, `change_cwd`).
     cwd: cwd_glue::CwdUi,
+    /// The "New agent" dialog and its draft.
+    spawn: spawn_glue::SpawnUi,
+    /// The merge / discard dialog of a worktree agent.
+    finish: finish_glue::FinishUi,
     help: bool,
     /// The live keymap, the help overlay's filter and scroll.
     keys: keymap_glue::KeysUi,
@@ -209,6 +219,8 @@ impl App {
             files: files_glue::FilesUi::default(),
             wsw: workspace_widgets_glue::WsUi::default(),
             cwd: cwd_glue::CwdUi::default(),
+            spawn: spawn_glue::SpawnUi::default(),
+            finish: finish_glue::FinishUi::default(),
             help: false,
             keys: keymap_glue::KeysUi::default(),
             command: InputState::default(),
@@ -328,6 +340,14 @@ impl App {
             }
             AppEvent::Cwd(ev) => {
                 self.on_cwd_event(ev);
+                Vec::new()
+            }
+            AppEvent::Spawn(ev) => {
+                self.spawn_event(ev);
+                Vec::new()
+            }
+            AppEvent::Finish(ev) => {
+                self.finish_event(ev);
                 Vec::new()
             }
         }
@@ -590,7 +610,9 @@ impl App {
             }
             Event::Paste(text) => {
                 self.dirty = true;
-                if self.history_paste(&text)
+                if self.finish_paste(&text)
+                    || self.spawn_paste(&text)
+                    || self.history_paste(&text)
                     || self.files_paste(&text)
                     || self.workspace_paste(&text)
                 {
@@ -603,7 +625,11 @@ impl App {
                 if let Some(intents) = self.permission_mouse(m) {
                     return intents;
                 }
-                if self.slash_mouse(m) || self.transcript_overlay_mouse(m) || self.layout_mouse(m) {
+                if self.spawn_mouse(m)
+                    || self.slash_mouse(m)
+                    || self.transcript_overlay_mouse(m)
+                    || self.layout_mouse(m)
+                {
                     return Vec::new();
                 }
                 let pos = Position::new(m.column, m.row);
@@ -724,6 +750,12 @@ impl App {
             return intents;
         }
         if let Some(intents) = self.permission_key(key) {
+            return intents;
+        }
+        if let Some(intents) = self.spawn_key(key) {
+            return intents;
+        }
+        if let Some(intents) = self.finish_key(key) {
             return intents;
         }
         if let Some(intents) = self.terminal_key(key) {
@@ -972,6 +1004,12 @@ impl App {
             cursor = self.render_history(screen, buf);
         }
         self.render_toasts(body, buf);
+        if let Some(pos) = self.render_spawn_dialog(area, buf) {
+            cursor = Some(pos);
+        }
+        if let Some(pos) = self.render_finish(area, buf) {
+            cursor = Some(pos);
+        }
         let perm_cursor = self.render_permissions(area, buf);
         let overlay_cursor = self.render_layout_overlay(area, buf);
         if self.lay.overlay.is_some() {

@@ -49,4 +49,10 @@ pub(crate) enum AppEvent {
     /// A project switch was answered by the engine, or a directory listing for the cwd
     /// prompt was read (posted by the tasks in `cwd_glue::execute`).
     Cwd(crate::ui::app::cwd_glue::CwdEvent),
+    /// The engine answered a spawn from the "New agent" dialog (posted by the task in
+    /// `spawn_glue::execute` that awaited it).
+    Spawn(crate::ui::app::spawn_glue::SpawnEvent),
+    /// What a worktree merge / discard would lose, or the engine's answer to one (posted by
+    /// the tasks in `finish_glue::execute`).
+    Finish(crate::ui::app::finish_glue::FinishEvent),
 }

@@ -21,6 +21,9 @@ const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_secs(1);
 /// Input events taken in one drain before drawing (a huge paste must not starve the screen).
 const MAX_DRAIN: usize = 512;
+/// Engine events taken in one drain: a flood of transcript lines must not starve frames and
+/// keys (issue 11: 20 agents × 50 000 lines still draw and answer keys).
+const MAX_ENGINE_DRAIN: usize = 2048;
 
 /// The loop's sources.
 pub(crate) struct LoopIo<S> {
@@ -124,24 +127,30 @@ where
         let mut external = Vec::new();
         if let Some(ev) = first {
             key_seen |= is_key(&ev);
+            if let Some(s) = &mut stats {
+                s.event(&ev);
+            }
             external.extend(dispatch(app, engine, &io.post_tx, ev));
         }
         // Drain whatever else is already queued, so a burst costs one frame.
         while let Ok(ev) = io.posts.try_recv() {
             external.extend(dispatch(app, engine, &io.post_tx, ev));
         }
-        while let Ok(ev) = io.engine_events.try_recv() {
-            external.extend(dispatch(
-                app,
-                engine,
-                &io.post_tx,
-                AppEvent::Engine(Box::new(ev)),
-            ));
+        for _ in 0..MAX_ENGINE_DRAIN {
+            let Ok(ev) = io.engine_events.try_recv() else {
+                break;
+            };
+            let ev = AppEvent::Engine(Box::new(ev));
+            if let Some(s) = &mut stats {
+                s.event(&ev);
+            }
+            external.extend(dispatch(app, engine, &io.post_tx, ev));
         }
         for ev in drain_ready(&mut io.input).await {
             key_seen |= is_key(&ev);
             external.extend(dispatch(app, engine, &io.post_tx, ev));
         }
+        sync_sources(app);
         // `$EDITOR` owns the terminal until it exits; events queue meanwhile.
         for job in external {
             crate::ui::app::workspace_widgets_glue::external_edit::run_external(terminal, app, job)
@@ -199,6 +208,10 @@ fn dispatch(
     ev: AppEvent,
 ) -> Vec<crate::ui::app::workspace_widgets_glue::external_edit::ExternalEdit> {
     app.set_now(time::now());
+    // A streamed transcript line changes no layout: its syncs wait for the end of the batch
+    // (`sync_sources`), so a flood of lines does not walk the layout once per line.
+    let streamed =
+        matches!(&ev, AppEvent::Engine(e) if matches!(**e, EngineEvent::Transcript { .. }));
     let mut external = Vec::new();
     for intent in app.handle(ev) {
         match intent {
@@ -206,11 +219,20 @@ fn dispatch(
             other => execute(engine, posts, other),
         }
     }
-    // Command panels follow the layout (start when shown, killed when gone).
+    if streamed {
+        engine.transcript_taken();
+    } else {
+        sync_sources(app);
+    }
+    external
+}
+
+/// Command panels, file watchers and workspace widgets follow the layout (started when shown,
+/// stopped when gone).
+fn sync_sources(app: &mut App) {
     app.sync_command_sources();
     app.sync_file_sources();
     app.sync_workspace_widgets();
-    external
 }
 
 /// Post an intent to the engine from a task; failures come back as `CommandFailed`.
@@ -225,6 +247,8 @@ fn execute(engine: &EngineHandle, posts: &UnboundedSender<AppEvent>, intent: Int
         Intent::Transcript(t) => crate::ui::app::transcript_glue::execute(engine, posts, t),
         Intent::Panels(p) => crate::ui::app::table_glue::execute(engine, posts, p),
         Intent::Cwd(c) => crate::ui::app::cwd_glue::execute(engine, posts, c),
+        Intent::Spawn(s) => crate::ui::app::spawn_glue::execute(engine, posts, s),
+        Intent::Finish(f) => crate::ui::app::finish_glue::execute(engine, posts, f),
         Intent::UiReply { call_id, result } => engine.ui_reply(call_id, result),
         Intent::Send { agent, text } => {
             tokio::spawn(async move {

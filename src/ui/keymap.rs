@@ -192,6 +192,8 @@ pub(crate) enum Context {
     Modal,
     Permissions,
     History,
+    /// The New agent dialog (it takes every key while open).
+    SpawnDialog,
     Help,
 }
 
@@ -210,6 +212,7 @@ impl Context {
         Self::Modal,
         Self::Permissions,
         Self::History,
+        Self::SpawnDialog,
         Self::Help,
     ];
 
@@ -228,6 +231,7 @@ impl Context {
             Self::Modal => "modal",
             Self::Permissions => "permissions",
             Self::History => "history",
+            Self::SpawnDialog => "spawn_dialog",
             Self::Help => "help",
         }
     }
@@ -250,7 +254,12 @@ impl Context {
     pub(crate) fn bindable(self) -> bool {
         !matches!(
             self,
-            Self::Terminal | Self::Help | Self::Modal | Self::Permissions | Self::History
+            Self::Terminal
+                | Self::Help
+                | Self::Modal
+                | Self::Permissions
+                | Self::History
+                | Self::SpawnDialog
         )
     }
 }
@@ -311,6 +320,7 @@ pub(crate) const DEFAULTS: &[(&str, &str)] = &[
     ("ctrl-shift-d", "change_cwd"),
     // Not ctrl-o (zellij's session prefix); acts on a focused file editor or viewer.
     ("alt-o", "open_in_editor"),
+    ("alt-n", "new_agent"),
 ];
 
 /// Chords no default may use: tmux (ctrl-b), screen (ctrl-a), zellij's lock (ctrl-g) and
@@ -368,6 +378,22 @@ pub(crate) const BUILTIN: &[(Context, &str, &str)] = &[
     ),
     (Context::Table, "A", "show archived agents"),
     (
+        Context::Table,
+        "M",
+        "merge a worktree agent (commit message; tab: merge commit / fast-forward)",
+    ),
+    (
+        Context::Table,
+        "D",
+        "discard a worktree agent's work (says what is lost; y confirms)",
+    ),
+    (
+        Context::Table,
+        "v",
+        "review the agent: its diff and transcript (the review layout)",
+    ),
+    (Context::Table, "n", "new agent (the spawn dialog)"),
+    (
         Context::Transcript,
         "j k / enter",
         "select / expand a tool call",
@@ -393,6 +419,16 @@ pub(crate) const BUILTIN: &[(Context, &str, &str)] = &[
         Context::Workspace,
         "v ] [ enter z r",
         "diff: side by side, next/prev file, fold, reload",
+    ),
+    (
+        Context::Workspace,
+        "> / < / w / u",
+        "agent diff: next / previous commit, whole branch, uncommitted only",
+    ),
+    (
+        Context::Workspace,
+        "c / S",
+        "agent diff: comment on the line / send the comments to the agent",
     ),
     (
         Context::Workspace,
@@ -429,7 +465,30 @@ pub(crate) const BUILTIN: &[(Context, &str, &str)] = &[
         "enter r R a delete",
         "open, resume, rerun, archive, delete",
     ),
+    (
+        Context::History,
+        "M / D",
+        "merge / discard a worktree agent",
+    ),
     (Context::History, "esc / q", "close"),
+    (
+        Context::SpawnDialog,
+        "tab / shift-tab / up down",
+        "next / previous field",
+    ),
+    (
+        Context::SpawnDialog,
+        "enter",
+        "next field; newline in the prompt; spawn on the last field",
+    ),
+    (Context::SpawnDialog, "ctrl-s", "spawn the agent"),
+    (
+        Context::SpawnDialog,
+        "space / left right",
+        "toggle worktree, cycle mode or model; right completes a model",
+    ),
+    (Context::SpawnDialog, "ctrl-r", "clear the form"),
+    (Context::SpawnDialog, "esc", "close (the draft is kept)"),
     (Context::Help, "type", "filter"),
     (Context::Help, "up down pageup pagedown", "scroll"),
     (Context::Help, "esc / ?", "close"),

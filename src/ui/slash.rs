@@ -57,6 +57,12 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         choices: &[],
     },
     CommandSpec {
+        name: "new",
+        args: "[name]",
+        about: "spawn a child agent (the New agent dialog)",
+        choices: &[],
+    },
+    CommandSpec {
         name: "agents",
         args: "",
         about: "focus the agent table",
@@ -107,6 +113,8 @@ pub(crate) enum Slash {
     Model { name: String },
     /// Clear the chat view.
     Clear,
+    /// Open the New agent dialog, optionally with the name filled in.
+    New { name: String },
     /// Focus the agent table.
     Agents,
     /// Open the Permissions screen.
@@ -168,6 +176,9 @@ fn build(spec: &CommandSpec, arg: &str) -> Result<Slash, String> {
             name: arg.to_owned(),
         }),
         "clear" => no_args(Slash::Clear),
+        "new" => Ok(Slash::New {
+            name: arg.to_owned(),
+        }),
         "agents" => no_args(Slash::Agents),
         "permissions" => no_args(Slash::Permissions),
         "bypass-permissions" => no_args(Slash::BypassPermissions),

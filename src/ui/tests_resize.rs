@@ -109,6 +109,12 @@ fn app(layout: &str, overlay: &str) -> App {
         "themes" => {
             app.run_action(Action::OpenThemeSwitcher);
         }
+        "spawn" => {
+            app.run_action(Action::NewAgent(Some("a-rather-long-agent-name".into())));
+            app.handle(AppEvent::Input(Event::Paste(
+                "a prompt long enough to wrap over several rows ".repeat(6),
+            )));
+        }
         "permission" => {
             app.handle(AppEvent::Engine(Box::new(
                 EngineEvent::PermissionRequested {
@@ -132,7 +138,15 @@ fn app(layout: &str, overlay: &str) -> App {
 }
 
 const LAYOUTS: &[&str] = &["agents", "dashboard", "grid", "review"];
-const OVERLAYS: &[&str] = &["none", "help", "history", "layouts", "themes", "permission"];
+const OVERLAYS: &[&str] = &[
+    "none",
+    "help",
+    "history",
+    "layouts",
+    "themes",
+    "permission",
+    "spawn",
+];
 
 fn draw(app: &mut App, term: &mut Terminal<TestBackend>, w: u16, h: u16) {
     term.backend_mut().resize(w, h);

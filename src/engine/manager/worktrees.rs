@@ -6,6 +6,7 @@ use super::{Input, Manager};
 use crate::core::agent::{AgentState, SpawnOptions};
 use crate::core::ids::AgentId;
 use crate::core::transcript::{NoticeLevel, TranscriptItem};
+use crate::core::worktree::overlap;
 use crate::core::worktree::{WorktreeInfo, WorktreeStatus};
 use crate::engine::api::EngineError;
 use crate::engine::worktree::{self, MergeStrategy};
@@ -186,17 +187,19 @@ impl Manager {
         };
         let id = id.clone();
         self.off_actor(
-            move || worktree::numstat(&info),
+            move || worktree::hunks::measure(&info),
             move |m: &mut Manager, stat| {
-                let Ok((added, removed, files)) = stat else {
+                let Ok(stat) = stat else {
                     return;
                 };
                 if let Some(w) = m.records.get_mut(&id).and_then(|r| r.worktree.as_mut())
-                    && (w.added, w.removed, &w.files) != (added, removed, &files)
+                    && (w.added, w.removed, &w.files, &w.changes)
+                        != (stat.added, stat.removed, &stat.files, &stat.changes)
                 {
-                    w.added = added;
-                    w.removed = removed;
-                    w.files = files;
+                    w.added = stat.added;
+                    w.removed = stat.removed;
+                    w.files = stat.files;
+                    w.changes = stat.changes;
                     m.dirty.insert(id.clone());
                 }
                 m.update_overlaps(Some(&id));
@@ -211,21 +214,24 @@ impl Manager {
             .filter(|w| w.status == WorktreeStatus::Active)
     }
 
-    /// Recompute every live worktree agent's overlaps; a new overlap involving `changed` is told
-    /// in its transcript (so the activity feed shows it).
+    /// Recompute every live worktree agent's overlaps (per shared file: same hunk or same
+    /// file); a new overlap involving `changed` is told in its transcript, once, so the
+    /// activity feed gets one line (line numbers moving is not news; same file → same hunk is).
     pub(crate) fn update_overlaps(&mut self, changed: Option<&AgentId>) {
-        let agents: Vec<(AgentId, String, Vec<String>)> = self
+        let mut agents: Vec<(AgentId, String, WorktreeInfo)> = self
             .records
             .values()
             .filter(|r| self.live.contains_key(&r.id))
             .filter_map(|r| {
                 let w = r
                     .worktree
-                    .as_ref()
+                    .as_deref()
                     .filter(|w| w.status == WorktreeStatus::Active)?;
-                Some((r.id.clone(), r.name.clone(), w.files.clone()))
+                Some((r.id.clone(), r.name.clone(), w.clone()))
             })
             .collect();
+        // A stable order, so a row does not change when nothing did.
+        agents.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         let mut news = Vec::new();
         for r in self.records.values_mut() {
             let Some(w) = r.worktree.as_mut() else {
@@ -233,21 +239,23 @@ impl Manager {
             };
             let mine = agents.iter().find(|(id, _, _)| *id == r.id);
             let overlaps: Vec<String> = match mine {
-                Some((id, _, files)) => agents
+                Some((id, _, info)) => agents
                     .iter()
                     .filter(|(other, _, _)| other != id)
                     .filter_map(|(_, name, theirs)| {
-                        let shared = worktree::shared_files(files, theirs);
-                        (!shared.is_empty()).then(|| format!("{name}: {}", shared.join(", ")))
+                        let items = overlap::overlap_items(info, theirs);
+                        (!items.is_empty()).then(|| format!("{name}: {}", items.join(", ")))
                     })
                     .collect(),
                 None => Vec::new(),
             };
             if w.overlaps != overlaps {
                 if Some(&r.id) == changed {
+                    let known: Vec<String> =
+                        w.overlaps.iter().map(|o| overlap::overlap_key(o)).collect();
                     let fresh: Vec<String> = overlaps
                         .iter()
-                        .filter(|o| !w.overlaps.contains(o))
+                        .filter(|o| !known.contains(&overlap::overlap_key(o)))
                         .cloned()
                         .collect();
                     if !fresh.is_empty() {
@@ -309,18 +317,54 @@ impl Manager {
     ) {
         let info = match self.finishable(id) {
             Ok(i) => i,
-            Err(e) => return done(self, Err(e)),
+            Err(e) => return self.finish_refused(id, e, done),
         };
         let name = self.name_of(id);
         let message = message
             .filter(|m| !m.trim().is_empty())
             .unwrap_or_else(|| format!("patchfeld: work of agent {name}"));
+        // Every other unfinished worktree (live or not): its work is still to be merged.
+        let mut others: Vec<(String, WorktreeInfo)> = self
+            .records
+            .values()
+            .filter(|r| r.id != *id)
+            .filter_map(|r| {
+                let w = r
+                    .worktree
+                    .as_deref()
+                    .filter(|w| w.status == WorktreeStatus::Active && !w.files.is_empty())?;
+                Some((r.name.clone(), w.clone()))
+            })
+            .collect();
+        others.sort_by(|a, b| a.0.cmp(&b.0));
         let id = id.clone();
         self.off_actor(
-            move || worktree::merge(&info, &message, strategy),
+            move || {
+                // What is merged now, not what the last turn left (files may have changed).
+                let mut mine = info.clone();
+                if let Ok(now) = worktree::hunks::measure(&info) {
+                    mine.files = now.files;
+                    mine.changes = now.changes;
+                }
+                let warning = merge_warning(&mine, &others);
+                worktree::merge(&info, &message, strategy).map(|text| (text, warning))
+            },
             move |m: &mut Manager, r| match r {
-                Ok(text) => {
+                Ok((text, warning)) => {
                     m.finish_worktree(&id, WorktreeStatus::Merged, &text);
+                    let text = match warning {
+                        Some(w) => {
+                            m.record(
+                                &id,
+                                TranscriptItem::Notice {
+                                    level: NoticeLevel::Warning,
+                                    text: w.clone(),
+                                },
+                            );
+                            format!("{text}. {w}")
+                        }
+                        None => text,
+                    };
                     done(m, Ok(text));
                 }
                 Err(e) => {
@@ -344,7 +388,7 @@ impl Manager {
     pub(crate) fn discard_agent(&mut self, id: &AgentId, confirm: bool, done: Done<String>) {
         let info = match self.finishable(id) {
             Ok(i) => i,
-            Err(e) => return done(self, Err(e)),
+            Err(e) => return self.finish_refused(id, e, done),
         };
         let id = id.clone();
         let name = self.name_of(&id);
@@ -370,9 +414,24 @@ impl Manager {
                     m.finish_worktree(&id, WorktreeStatus::Discarded, &text);
                     done(m, Ok(text));
                 }
-                Err(e) => done(m, Err(EngineError::Invalid(e))),
+                Err(e) => m.finish_refused(&id, EngineError::Invalid(e), done),
             },
         );
+    }
+
+    /// A merge or discard that did not happen: the agent's transcript says why too, so every
+    /// outcome of a finish reaches the activity feed exactly once (whoever asked).
+    fn finish_refused(&mut self, id: &AgentId, e: EngineError, done: Done<String>) {
+        if self.records.contains_key(id) {
+            self.record(
+                id,
+                TranscriptItem::Notice {
+                    level: NoticeLevel::Warning,
+                    text: e.to_string(),
+                },
+            );
+        }
+        done(self, Err(e));
     }
 
     fn finish_worktree(&mut self, id: &AgentId, status: WorktreeStatus, text: &str) {
@@ -400,6 +459,24 @@ impl Manager {
         );
         self.update_overlaps(None);
     }
+}
+
+/// `b also changes x.rs (same hunk, line 3) — merging it next may conflict`, for every other
+/// unfinished worktree touching what `mine` merges.
+fn merge_warning(mine: &WorktreeInfo, others: &[(String, WorktreeInfo)]) -> Option<String> {
+    let parts: Vec<String> = others
+        .iter()
+        .filter_map(|(name, theirs)| {
+            let items = overlap::overlap_items(mine, theirs);
+            (!items.is_empty()).then(|| {
+                format!(
+                    "{name} also changes {} — merging it next may conflict",
+                    items.join(", ")
+                )
+            })
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 fn short(commit: &str) -> &str {

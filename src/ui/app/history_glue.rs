@@ -180,6 +180,11 @@ impl App {
                     }
                 };
             }
+            KeyCode::Char(c @ ('M' | 'D')) if !ctrl => {
+                if let Some(a) = h.selected_id().and_then(|id| self.agents.get(id)).cloned() {
+                    return self.finish_start(&a, c == 'M');
+                }
+            }
             // Any other printable character starts a search with it.
             KeyCode::Char(c) if !ctrl && !c.is_control() => {
                 h.mode = HistoryMode::Search;

@@ -135,6 +135,9 @@ impl App {
         if self.history_open() {
             return Context::History;
         }
+        if self.spawn_dialog_open() {
+            return Context::SpawnDialog;
+        }
         match &self.focus {
             Focus::CommandBar { .. } => Context::CommandBar,
             Focus::Panel(id) => match self.widget_of(id) {
@@ -233,6 +236,7 @@ impl App {
             Action::InterruptAgent(name) => return self.interrupt_action(name.as_deref()),
             Action::ChangeCwd { path } => return self.change_cwd_action(path.as_deref()),
             Action::OpenInEditor => return self.open_in_editor_action(),
+            Action::NewAgent(name) => self.open_spawn_dialog(name),
         }
         Vec::new()
     }

@@ -185,7 +185,12 @@ enum Target {
 /// from the live keymap (a rebound quit shows its new key).
 const HINTS_CHAT: (&str, &str) = ("Enter send · ⇧Enter newline · ^C interrupt", "");
 const HINTS_BAR: (&str, &str) = ("Enter send or run · Tab complete · Esc back", "Esc back");
-const HINTS_TABLE: (&str, &str) = ("j/k select · Enter open", "");
+const HINTS_TABLE: (&str, &str) = ("j/k select · Enter open · v review", "");
+/// The table when the selected row is an unfinished worktree agent (`finish_glue`).
+const HINTS_TABLE_WORKTREE: (&str, &str) = (
+    "j/k select · Enter open · v review · M merge · D discard",
+    "M merge · D discard",
+);
 const HINTS_FEED: (&str, &str) = ("PgUp/PgDn scroll · Enter open", "");
 const HINTS_OTHER: (&str, &str) = ("", "");
 
@@ -448,6 +453,10 @@ impl App {
                 self.open_permissions_screen();
                 return Vec::new();
             }
+            Slash::New { name } => {
+                self.open_spawn_dialog(Some(name));
+                return Vec::new();
+            }
             Slash::Help => {
                 self.help = true;
                 return Vec::new();
@@ -658,6 +667,7 @@ impl App {
             Focus::CommandBar { .. } => HINTS_BAR,
             Focus::Panel(id) => match self.widget_of(id) {
                 WidgetKind::OrchestratorChat => HINTS_CHAT,
+                WidgetKind::AgentTable if self.finish_keys_apply(id) => HINTS_TABLE_WORKTREE,
                 WidgetKind::AgentTable => HINTS_TABLE,
                 WidgetKind::ActivityFeed => HINTS_FEED,
                 WidgetKind::AgentTranscript

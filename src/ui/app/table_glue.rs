@@ -389,6 +389,10 @@ impl App {
                 self.ws.table_mut(panel)?.filter_editing = true;
                 return Some(Vec::new());
             }
+            KeyCode::Char('n') => {
+                self.open_spawn_dialog(None);
+                return Some(Vec::new());
+            }
             KeyCode::Esc if self.ws.table(panel).is_some_and(|t| !t.filter.is_empty()) => {
                 self.ws.table_mut(panel)?.filter.clear();
                 return Some(Vec::new());
@@ -410,6 +414,12 @@ impl App {
                 Vec::new()
             }
             KeyCode::Char('i') => vec![Intent::Panels(PanelIntent::Interrupt { agent, name })],
+            KeyCode::Char('M') => self.finish_start(&a, true),
+            KeyCode::Char('D') => self.finish_start(&a, false),
+            KeyCode::Char('v') => {
+                self.review_agent(&agent);
+                Vec::new()
+            }
             KeyCode::Char('x') => {
                 if a.state.is_settled() {
                     self.app_notice(NoticeLevel::Info, format!("{name} is not running"));

@@ -11,7 +11,7 @@ use crate::ui::app_event::AppEvent;
 use crate::ui::layout::solve::visible_panels;
 use crate::ui::layout::workspace_state::PanelState;
 use crate::ui::sources::editor_io::{EditorEventKind, EditorRequest, EditorWorker};
-use crate::ui::sources::git::{GitDiffKind, GitDiffWorker, load_agent_diff};
+use crate::ui::sources::git::{GitDiffKind, GitDiffWorker};
 use crate::ui::sources::pty::{PtySession, PtySpec};
 use crate::ui::sources::sysinfo::{AgentProbe, UsageMonitor, UsageSample};
 use crate::ui::sources::workspace_io::{PanelKey, WorkspaceEvent};
@@ -63,6 +63,10 @@ pub(crate) struct DiffPanel {
     stale: bool,
     /// Review comments being written / waiting to be sent (`agent:` sources).
     review: worktree_diff::Review,
+    /// A worktree agent's views: whole branch, one commit, uncommitted.
+    nav: Box<worktree_diff::Nav>,
+    /// Bound to the AgentTable's selection (`agent:selected`).
+    follow: Box<worktree_diff::Follow>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -171,6 +175,7 @@ impl App {
             .collect();
         let mut usage_visible = false;
         let worktree_agents = self.worktree_agent_keys();
+        let pick = self.review_pick();
         for (tab, id, widget, props) in all {
             let shown = tab == active && visible.contains(&id);
             let ident = self.ws_ident(&widget, &props);
@@ -217,37 +222,32 @@ impl App {
                         self.dirty = true;
                     }
                 }
-                Some(WsPanel::Diff(d)) => match (&d.source, shown, post) {
-                    (DiffSource::Git(kind), true, Some(post)) if d.worker.is_none() => {
-                        d.generation = generation;
-                        d.view.loading = d.view.files.is_empty();
-                        d.worker = Some(GitDiffWorker::start(
-                            project.clone(),
-                            *kind,
-                            key,
-                            generation,
-                            post,
-                        ));
+                Some(WsPanel::Diff(d)) => {
+                    if shown {
+                        d.follow_agent(pick.as_ref());
                     }
-                    (DiffSource::Git(_), false, _) => d.worker = None,
-                    (DiffSource::Agent(a), true, Some(post))
-                        if (d.view.loading && d.generation == 0) || d.stale =>
-                    {
-                        d.stale = false;
-                        d.generation = generation;
-                        match engine {
-                            Some(engine) => {
-                                let wt = worktree_agents.contains(a);
-                                load_agent_diff(engine, a.clone(), wt, key, generation, post)
-                            }
-                            None => {
-                                d.view.loading = false;
-                                d.view.error = Some("no engine to load the transcript".into());
-                            }
+                    match (&d.source, shown, post) {
+                        (DiffSource::Git(kind), true, Some(post)) if d.worker.is_none() => {
+                            d.generation = generation;
+                            d.view.loading = d.view.files.is_empty();
+                            d.worker = Some(GitDiffWorker::start(
+                                project.clone(),
+                                *kind,
+                                key,
+                                generation,
+                                post,
+                            ));
                         }
+                        (DiffSource::Git(_), false, _) => d.worker = None,
+                        (DiffSource::Agent(a), true, Some(post))
+                            if (d.view.loading && d.generation == 0) || d.stale =>
+                        {
+                            let wt = worktree_agents.contains(a);
+                            d.load_agent(engine, wt, key, generation, post);
+                        }
+                        _ => {}
                     }
-                    _ => {}
-                },
+                }
                 Some(WsPanel::Editor(e)) => {
                     if let (None, Some(path), Some(post)) = (&e.worker, e.path.clone(), post) {
                         e.generation = generation;
@@ -322,6 +322,7 @@ impl App {
                 if let Some(WsPanel::Diff(d)) = self.ws_panel_mut(&key.0, &key.1)
                     && d.generation == generation
                 {
+                    d.plain_diff_loaded();
                     match result {
                         Ok(t) => d.view.set_text(&t),
                         Err(e) => {
@@ -332,6 +333,11 @@ impl App {
                     self.dirty = true;
                 }
             }
+            WorkspaceEvent::Review {
+                key,
+                generation,
+                result,
+            } => self.on_review_loaded(key, generation, result),
             WorkspaceEvent::Editor {
                 key,
                 generation,
@@ -504,8 +510,10 @@ impl App {
                     true
                 }
                 None => {
-                    if inner.contains(Position::new(m.column, m.row)) {
-                        d.view.click(usize::from(row));
+                    if inner.contains(Position::new(m.column, m.row))
+                        && let Some(row) = d.body_row(row)
+                    {
+                        d.view.click(row);
                     }
                     false
                 }
@@ -641,13 +649,14 @@ impl App {
                 None
             }
             WsPanel::Diff(d) => {
-                d.view.prepare(usize::from(inner.height));
+                let body = d.render_header(inner, buf, &theme);
+                d.view.prepare(usize::from(body.height));
                 DiffViewerView {
                     state: &d.view,
                     theme: &theme,
                     focused,
                 }
-                .render(inner, buf);
+                .render(body, buf);
                 d.review_render(inner, buf, &theme);
                 None
             }
@@ -724,14 +733,21 @@ fn fresh(
             } else if source == "staged" {
                 d.source = DiffSource::Git(GitDiffKind::Staged);
                 d.view.loading = true;
-            } else if let Some(a) = source.strip_prefix("agent:") {
+            } else if let Some(a) = source
+                .strip_prefix("agent:")
+                .or((source == "agent").then_some("selected"))
+            {
                 d.source = DiffSource::Agent(a.to_owned());
                 d.view.loading = true;
+                if worktree_diff::follows_selection(props) {
+                    d.follow = worktree_diff::Follow::selection();
+                    d.source = DiffSource::Agent(String::new());
+                }
             } else if source.starts_with("file:") {
                 d.view.error = Some("a file: source needs `before` and `after`".into());
             } else {
                 d.view.error = Some(format!(
-                    "unknown source {source:?}: working, staged, agent:<id or name>, file:<path>"
+                    "unknown source {source:?}: working, staged, agent:<id or name>, agent:selected, file:<path>"
                 ));
             }
             WsPanel::Diff(d)
@@ -756,6 +772,10 @@ fn fresh(
 
 pub(crate) mod external_edit;
 mod live_diff;
+mod review_layout;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod review_tests;
 mod terminal_mouse;
 mod unsaved;
 mod worktree_diff;

@@ -38,6 +38,15 @@ pub(crate) enum WorkspaceEvent {
         /// The diff, or why not.
         result: DiffLoaded,
     },
+    /// A worktree agent's review diff (one view, with the branch's commits) was loaded.
+    Review {
+        /// The panel.
+        key: PanelKey,
+        /// Source generation.
+        generation: u64,
+        /// The diff, or why not.
+        result: Result<Box<crate::core::review::ReviewDiff>, String>,
+    },
     /// A FileEditor's worker reported.
     Editor {
         /// The panel.

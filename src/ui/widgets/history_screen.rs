@@ -187,10 +187,21 @@ impl HistoryView<'_> {
                 "typing filters · ↑↓ move · Enter/Esc done",
                 t.dim,
             )),
-            HistoryMode::List => Line::from(Span::styled(
-                "Enter transcript · r resume · R re-run · a archive · Del delete · / search · Esc close",
-                t.dim,
-            )),
+            HistoryMode::List => {
+                let worktree = s
+                    .selected_id()
+                    .and_then(|id| self.agents.get(id))
+                    .and_then(|a| a.worktree.as_ref())
+                    .is_some_and(|w| w.status == crate::core::worktree::WorktreeStatus::Active);
+                Line::from(Span::styled(
+                    if worktree {
+                        "Enter transcript · M merge · D discard · r resume · R re-run · a archive · Del delete · / search · Esc close"
+                    } else {
+                        "Enter transcript · r resume · R re-run · a archive · Del delete · / search · Esc close"
+                    },
+                    t.dim,
+                ))
+            }
         };
         if let HistoryMode::EditPrompt(_, input) = &s.mode {
             cursor = InputView {
@@ -247,7 +258,10 @@ impl HistoryView<'_> {
                 a.name.clone()
             };
             let prompt = one_line(a.prompt().unwrap_or("-"), 200);
-            let line = Line::from(vec![
+            // A worktree agent's branch, size and overlaps lead its prompt column.
+            let badge = crate::ui::widgets::worktree_badge::row_spans(a, t);
+            let badge_w: usize = badge.iter().map(|s| s.width()).sum();
+            let mut spans = vec![
                 Span::styled(state_glyph(a.state), t.state(a.state)),
                 Span::raw(" "),
                 Span::styled(
@@ -265,8 +279,13 @@ impl HistoryView<'_> {
                 Span::raw(" "),
                 Span::raw(format!("{:>cost_w$}", format::cost(a.cost_usd))),
                 Span::raw(" "),
-                Span::styled(truncate(&prompt, prompt_w), t.dim),
-            ]);
+            ];
+            spans.extend(badge);
+            spans.push(Span::styled(
+                truncate(&prompt, prompt_w.saturating_sub(badge_w)),
+                t.dim,
+            ));
+            let line = Line::from(spans);
             buf.set_line(area.x, y, &line, area.width);
             if row == s.selected {
                 buf.set_style(Rect::new(area.x, y, area.width, 1), t.selection);

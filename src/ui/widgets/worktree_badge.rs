@@ -7,20 +7,14 @@ use crate::ui::render::theme::Theme;
 use ratatui::style::Modifier;
 use ratatui::text::Span;
 
-/// Spans put before a table row's activity: `⎇ alpha-1a2b +12/-3 ⚠ overlaps b ·`; nothing
+/// Spans put before a table row's activity: `⚠ overlaps b ⎇ alpha-1a2b +12/-3 ·`; nothing
 /// for an agent without a worktree.
 pub(crate) fn row_spans(a: &AgentRecord, t: &Theme) -> Vec<Span<'static>> {
     let Some(w) = &a.worktree else {
         return Vec::new();
     };
-    let mut spans = vec![Span::styled(format!("⎇ {} ", w.short_branch()), t.accent)];
-    match w.status {
-        WorktreeStatus::Active => {
-            spans.push(Span::styled(format!("+{}", w.added), t.ok));
-            spans.push(Span::styled(format!("/-{} ", w.removed), t.error));
-        }
-        s => spans.push(Span::styled(format!("{} ", s.as_str()), t.dim)),
-    }
+    let mut spans = Vec::new();
+    // The warning leads: in a narrow activity column it is what must not be cut off.
     if !w.overlaps.is_empty() {
         let who: Vec<&str> = w
             .overlaps
@@ -31,6 +25,14 @@ pub(crate) fn row_spans(a: &AgentRecord, t: &Theme) -> Vec<Span<'static>> {
             format!("⚠ overlaps {} ", who.join(", ")),
             t.warning.add_modifier(Modifier::BOLD),
         ));
+    }
+    spans.push(Span::styled(format!("⎇ {} ", w.short_branch()), t.accent));
+    match w.status {
+        WorktreeStatus::Active => {
+            spans.push(Span::styled(format!("+{}", w.added), t.ok));
+            spans.push(Span::styled(format!("/-{} ", w.removed), t.error));
+        }
+        s => spans.push(Span::styled(format!("{} ", s.as_str()), t.dim)),
     }
     spans.push(Span::styled("· ", t.dim));
     spans
@@ -96,7 +98,7 @@ mod tests {
         }));
         assert_eq!(
             text(&row_spans(&a, &theme)),
-            "⎇ alpha-0a1b2c3d4e5f +12/-3 ⚠ overlaps beta · "
+            "⚠ overlaps beta ⎇ alpha-0a1b2c3d4e5f +12/-3 · "
         );
         let w = a.worktree.as_mut().unwrap();
         w.status = WorktreeStatus::Merged;

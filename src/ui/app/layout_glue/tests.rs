@@ -518,19 +518,30 @@ fn builtins_are_listed_loadable_and_overridable_but_not_deletable() {
         Ok(r#"["agents","dashboard","grid","review"]"#.into())
     );
     assert_eq!(
-        call(&mut a, "load_layout", json!({"name": "review"})),
-        Ok("Loaded layout 'review'.".into())
+        call(&mut a, "load_layout", json!({"name": "dashboard"})),
+        Ok("Loaded layout 'dashboard'.".into())
     );
+    // The grid and the review have no chat: into the only tab they are refused, as a new tab
+    // they work.
+    let e = call(&mut a, "load_layout", json!({"name": "grid"})).unwrap_err();
+    assert!(e.contains("no tab has an OrchestratorChat"), "{e}");
+    let e = call(&mut a, "load_layout", json!({"name": "review"})).unwrap_err();
+    assert!(e.contains("no tab has an OrchestratorChat"), "{e}");
+    let r = call(
+        &mut a,
+        "load_layout",
+        json!({"name": "review", "as_new_tab": true}),
+    )
+    .unwrap();
+    assert!(r.starts_with("Loaded 'review' into new tab"), "{r}");
     let widgets: Vec<String> =
         a.ws.active_spec()
             .panels()
             .iter()
             .map(|p| p.widget.clone())
             .collect();
-    assert_eq!(widgets, ["OrchestratorChat", "FileTree", "DiffViewer"]);
-    // The grid has no chat: into the only tab it is refused, as a new tab it works.
-    let e = call(&mut a, "load_layout", json!({"name": "grid"})).unwrap_err();
-    assert!(e.contains("no tab has an OrchestratorChat"), "{e}");
+    assert_eq!(widgets, ["AgentTable", "DiffViewer", "AgentTranscript"]);
+    a.handle(ctrl('1'));
     let r = call(
         &mut a,
         "load_layout",
@@ -575,8 +586,13 @@ fn builtins_are_listed_loadable_and_overridable_but_not_deletable() {
         crate::store::layouts::load_layout(&store.global, "review"),
         Err(crate::store::layouts::LayoutLoadError::NotFound(_))
     ));
-    call(&mut a, "load_layout", json!({"name": "review"})).unwrap();
-    assert_eq!(a.ws.active_spec().panels()[2].widget, "DiffViewer");
+    call(
+        &mut a,
+        "load_layout",
+        json!({"name": "review", "as_new_tab": true}),
+    )
+    .unwrap();
+    assert_eq!(a.ws.active_spec().panels()[1].widget, "DiffViewer");
 }
 
 #[test]
@@ -613,13 +629,16 @@ fn switcher_filters_fuzzily_previews_and_applies_or_opens_a_tab() {
     a.handle(key(KeyCode::Down));
     a.handle(key(KeyCode::Down));
     assert_eq!(hl(&a).as_deref(), Some("review"));
+    a.handle(key(KeyCode::Up));
+    a.handle(key(KeyCode::Up));
+    assert_eq!(hl(&a).as_deref(), Some("dashboard"));
     a.handle(key(KeyCode::Enter));
     assert!(a.lay.overlay.is_none());
-    assert_eq!(a.ws.active_spec().panels()[2].widget, "DiffViewer");
-    assert_eq!(a.ws.layout_name(a.ws.active_id()), Some("review"));
+    assert_eq!(a.ws.active_spec().panels()[0].widget, "OrchestratorChat");
+    assert_eq!(a.ws.layout_name(a.ws.active_id()), Some("dashboard"));
     // Reopened, the current layout is highlighted.
     a.handle(ctrl('l'));
-    assert_eq!(hl(&a).as_deref(), Some("review"));
+    assert_eq!(hl(&a).as_deref(), Some("dashboard"));
 }
 
 fn with_builtin(name: &str) -> App {

@@ -1,70 +1,182 @@
 //! DiffViewers of agents: a worktree agent's `agent:<id or name>` shows the branch's diff
 //! against its merge base (loaded by the engine) and reloads whenever the agent's measured
-//! change (`+added/-removed`, files) moves, which covers edits made through Bash too. Review
-//! comments: `c` on a diff line writes one, `S` sends the pending ones to the agent as one
-//! message with file:line context.
+//! change (`+added/-removed`, files) moves, which covers edits made through Bash too.
+//! Per-commit review: `>` / `<` step through the views (whole branch, each commit since the
+//! merge base, the uncommitted changes alone), `w` whole, `u` uncommitted; a header row says
+//! which view is shown. `agent:selected` follows the AgentTable's selection. Review comments:
+//! `c` on a diff line writes one, `S` sends the pending ones to the agent as one message with
+//! file:line context (and the commit, for a comment made in a commit view).
 
 use super::{DiffPanel, DiffSource};
 use crate::core::ids::AgentId;
+use crate::core::review::{
+    BranchCommit, CommentScope, ReviewComment, ReviewDiff, ReviewView, review_message, short_sha,
+};
 use crate::core::worktree::{WorktreeInfo, WorktreeStatus};
+use crate::engine::{EngineError, EngineHandle};
 use crate::ui::app::{App, Intent};
+use crate::ui::app_event::AppEvent;
 use crate::ui::render::theme::Theme;
+use crate::ui::render::wrap::truncate;
+use crate::ui::sources::git::{agent_diff, load_agent_diff};
+use crate::ui::sources::workspace_io::{PanelKey, WorkspaceEvent};
+use crate::ui::widgets::diff_viewer::DiffViewerState;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-
-/// Where a review comment points: a line of the diff.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Anchor {
-    file: String,
-    /// Line in the new file (None for a removed line).
-    new: Option<u32>,
-    /// Line in the old file (for a removed line).
-    old: Option<u32>,
-    /// The line's text, quoted in the message.
-    code: String,
-}
-
-impl Anchor {
-    fn place(&self) -> String {
-        match (self.new, self.old) {
-            (Some(n), _) => format!("{}:{n}", self.file),
-            (None, Some(o)) => format!("{}:{o} (removed line)", self.file),
-            (None, None) => self.file.clone(),
-        }
-    }
-}
+use std::collections::HashMap;
+use tokio::sync::mpsc::UnboundedSender;
 
 /// Review comments of one DiffViewer (`agent:` sources): `c` on a line writes one, `S` sends
 /// every pending comment to the agent as one message with file:line context.
 #[derive(Debug, Default)]
 pub(crate) struct Review {
-    editing: Option<(Anchor, String)>,
-    pending: Vec<(Anchor, String)>,
+    /// The comment being written (its `text` is what is typed so far).
+    editing: Option<Box<ReviewComment>>,
+    pending: Vec<ReviewComment>,
     status: Option<String>,
 }
 
 impl Review {
-    /// The message that carries the comments to the agent.
-    fn message(&self) -> String {
-        let mut out = String::from(
-            "Review comments on your changes (file:line in the new version). Please address each one:\n",
-        );
-        for (i, (a, text)) in self.pending.iter().enumerate() {
-            out.push_str(&format!(
-                "\n{}. {}\n   > {}\n   {}\n",
-                i + 1,
-                a.place(),
-                a.code.trim_end(),
-                text.trim()
-            ));
-        }
-        out
+    /// Something would be lost if this review were dropped.
+    fn has_work(&self) -> bool {
+        self.editing.is_some() || !self.pending.is_empty()
     }
 }
 
+/// Which part of a worktree agent's branch the panel shows, and the branch's commits.
+#[derive(Debug, Default)]
+pub(crate) struct Nav {
+    /// The agent runs in an active worktree: the views apply.
+    worktree: bool,
+    /// The view asked for (shown once its diff arrives).
+    view: ReviewView,
+    /// The view of the diff on screen.
+    shown: Option<ReviewView>,
+    /// The branch's commits since the merge base, oldest first.
+    commits: Vec<BranchCommit>,
+    merge_base: String,
+}
+
+impl Nav {
+    /// Whole branch, each commit, the uncommitted changes: the order `>` walks.
+    fn ring(&self) -> Vec<ReviewView> {
+        std::iter::once(ReviewView::Whole)
+            .chain(
+                self.commits
+                    .iter()
+                    .map(|c| ReviewView::Commit(c.sha.clone())),
+            )
+            .chain(std::iter::once(ReviewView::Uncommitted))
+            .collect()
+    }
+
+    /// The view `d` steps from the current one (wrapping).
+    fn step(&self, d: isize) -> ReviewView {
+        let ring = self.ring();
+        let n = ring.len() as isize;
+        let i = ring.iter().position(|v| *v == self.view).unwrap_or(0) as isize;
+        ring[(i + d).rem_euclid(n) as usize].clone()
+    }
+
+    fn commit(&self, sha: &str) -> Option<(usize, &BranchCommit)> {
+        self.commits.iter().enumerate().find(|(_, c)| c.sha == sha)
+    }
+
+    /// Where a comment on the diff on screen points.
+    fn scope(&self) -> CommentScope {
+        match &self.shown {
+            Some(ReviewView::Commit(sha)) => CommentScope::Commit {
+                sha: sha.clone(),
+                subject: self
+                    .commit(sha)
+                    .map(|(_, c)| c.subject.clone())
+                    .unwrap_or_default(),
+            },
+            _ => CommentScope::WorkingTree,
+        }
+    }
+
+    /// The header: which view, with the commit's place and size.
+    fn describe(&self) -> String {
+        match &self.view {
+            ReviewView::Whole => {
+                let mut s = format!(
+                    "whole branch vs merge base {} + uncommitted",
+                    short_sha(&self.merge_base)
+                );
+                if !self.commits.is_empty() {
+                    s.push_str(&format!(" · {} commit(s)", self.commits.len()));
+                }
+                s
+            }
+            ReviewView::Commit(sha) => match self.commit(sha) {
+                Some((i, c)) => format!(
+                    "commit {}/{} {} {}  +{}/-{}",
+                    i + 1,
+                    self.commits.len(),
+                    c.short(),
+                    c.subject,
+                    c.added,
+                    c.removed
+                ),
+                None => format!("commit {}", short_sha(sha)),
+            },
+            ReviewView::Uncommitted => {
+                let head = self
+                    .commits
+                    .last()
+                    .map_or(self.merge_base.as_str(), |c| c.sha.as_str());
+                format!("uncommitted changes only (vs HEAD {})", short_sha(head))
+            }
+        }
+    }
+}
+
+/// A DiffViewer bound to the AgentTable's selection (`agent:selected`).
+#[derive(Debug, Default)]
+pub(crate) struct Follow {
+    /// The panel follows the selection.
+    on: bool,
+    /// The bound agent's name (for the header).
+    name: String,
+    /// Unsent comments of agents the selection moved away from, by agent id.
+    parked: HashMap<String, Review>,
+}
+
+impl Follow {
+    /// Follow the selection from now on.
+    pub(super) fn selection() -> Box<Self> {
+        Box::new(Self {
+            on: true,
+            ..Self::default()
+        })
+    }
+}
+
+/// `source: "agent:selected"` (or `"agent"`), or `follow_selection: true` on an agent source.
+pub(super) fn follows_selection(props: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let source = props.get("source").and_then(serde_json::Value::as_str);
+    matches!(source, Some("agent:selected") | Some("agent"))
+        || props
+            .get("follow_selection")
+            .and_then(serde_json::Value::as_bool)
+            == Some(true)
+}
+
+/// The nav keys: `>` / `<` next / previous view, `w` whole branch, `u` uncommitted only.
+fn nav_key(key: &KeyEvent) -> bool {
+    !key.modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        && matches!(
+            key.code,
+            KeyCode::Char('>') | KeyCode::Char('<') | KeyCode::Char('w') | KeyCode::Char('u')
+        )
+}
+
 impl DiffPanel {
-    /// Is this key for the review (an open comment input, `c`, or `S` with comments pending)?
+    /// Is this key for the review (an open comment input, `c`, `S` with comments pending, or
+    /// a view key of a worktree agent)?
     pub(super) fn review_wants(&self, key: &KeyEvent) -> bool {
         if !matches!(self.source, DiffSource::Agent(_)) {
             return false;
@@ -81,8 +193,19 @@ impl DiffPanel {
         match key.code {
             KeyCode::Char('c') => true,
             KeyCode::Char('S') => !self.review.pending.is_empty(),
-            _ => false,
+            _ => self.nav.worktree && nav_key(key),
         }
+    }
+
+    /// Show `view` (loaded on the next sync; an answer for the old view is dropped).
+    fn switch_view(&mut self, view: ReviewView) {
+        if view == self.nav.view {
+            return;
+        }
+        self.nav.view = view;
+        self.generation = 0;
+        self.view.loading = true;
+        self.review.status = None;
     }
 
     /// Handle a review key (see `review_wants`).
@@ -92,24 +215,24 @@ impl DiffPanel {
         };
         let agent = agent.clone();
         let r = &mut self.review;
-        if let Some((anchor, text)) = r.editing.as_mut() {
+        if let Some(c) = r.editing.as_mut() {
             match key.code {
                 KeyCode::Esc => r.editing = None,
-                KeyCode::Enter if text.trim().is_empty() => r.editing = None,
+                KeyCode::Enter if c.text.trim().is_empty() => r.editing = None,
                 KeyCode::Enter => {
-                    let done = (anchor.clone(), text.clone());
-                    r.editing = None;
-                    r.pending.push(done);
+                    if let Some(done) = r.editing.take() {
+                        r.pending.push(*done);
+                    }
                 }
                 KeyCode::Backspace => {
-                    text.pop();
+                    c.text.pop();
                 }
                 KeyCode::Char(ch)
                     if !key
                         .modifiers
                         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
                 {
-                    text.push(ch);
+                    c.text.push(ch);
                 }
                 _ => {}
             }
@@ -118,24 +241,35 @@ impl DiffPanel {
         match key.code {
             KeyCode::Char('c') => match self.view.cursor_line() {
                 Some((file, line)) => {
-                    let anchor = Anchor {
+                    let comment = ReviewComment {
                         file: file.path.clone(),
                         new: line.new,
                         old: line.old,
                         code: line.text.clone(),
+                        scope: self.nav.scope(),
+                        text: String::new(),
                     };
-                    self.review.editing = Some((anchor, String::new()));
+                    self.review.editing = Some(Box::new(comment));
                     self.review.status = None;
                 }
                 None => self.review.status = Some("move to a diff line to comment on it".into()),
             },
             KeyCode::Char('S') if !self.review.pending.is_empty() => {
-                let text = self.review.message();
+                let text = review_message(&self.review.pending);
                 let n = self.review.pending.len();
                 self.review.pending.clear();
-                self.review.status = Some(format!("{n} comment(s) sent to {agent}"));
+                let to = if self.follow.name.is_empty() {
+                    agent.clone()
+                } else {
+                    self.follow.name.clone()
+                };
+                self.review.status = Some(format!("{n} comment(s) sent to {to}"));
                 return vec![Intent::Send { agent, text }];
             }
+            KeyCode::Char('>') => self.switch_view(self.nav.step(1)),
+            KeyCode::Char('<') => self.switch_view(self.nav.step(-1)),
+            KeyCode::Char('w') => self.switch_view(ReviewView::Whole),
+            KeyCode::Char('u') => self.switch_view(ReviewView::Uncommitted),
             _ => {}
         }
         Vec::new()
@@ -147,11 +281,12 @@ impl DiffPanel {
             return;
         }
         let r = &self.review;
-        let (text, style) = if let Some((a, t)) = &r.editing {
+        let (text, style) = if let Some(c) = &r.editing {
             (
                 format!(
-                    "comment on {} › {t}█  (Enter saves, Esc cancels)",
-                    a.place()
+                    "comment on {} › {}█  (Enter saves, Esc cancels)",
+                    c.place(),
+                    c.text
                 ),
                 theme.accent,
             )
@@ -175,6 +310,202 @@ impl DiffPanel {
             }
         }
         buf.set_stringn(area.x, y, text, usize::from(area.width), style);
+    }
+
+    /// Rows above the diff: the view header of a worktree agent or a selection-bound panel.
+    fn header_rows(&self) -> u16 {
+        u16::from(self.nav.worktree || self.follow.on)
+    }
+
+    /// The diff row under panel row `row` (None: the header).
+    pub(super) fn body_row(&self, row: u16) -> Option<usize> {
+        row.checked_sub(self.header_rows()).map(usize::from)
+    }
+
+    /// Draw the header row (if any); returns the area left for the diff.
+    pub(super) fn render_header(&self, area: Rect, buf: &mut Buffer, theme: &Theme) -> Rect {
+        let rows = self.header_rows().min(area.height);
+        if rows == 0 {
+            return area;
+        }
+        let w = usize::from(area.width);
+        let mut text = String::new();
+        // Narrow: the view matters more than the name (the table and transcript show it).
+        if self.follow.on && !(self.nav.worktree && w < 60) {
+            text = if self.follow.name.is_empty() {
+                "no agent selected".to_owned()
+            } else {
+                self.follow.name.clone()
+            };
+            if !self.nav.worktree && !self.follow.name.is_empty() {
+                text.push_str(" · edits from its transcript");
+            }
+        }
+        if self.nav.worktree {
+            if !text.is_empty() {
+                text.push_str(" · ");
+            }
+            text.push_str(&self.nav.describe());
+        }
+        let head = truncate(&text, w);
+        let used = unicode_width::UnicodeWidthStr::width(head.as_str());
+        buf.set_stringn(area.x, area.y, &head, w, theme.header);
+        let hint = "  (< > w u)";
+        if self.nav.worktree && used + hint.len() <= w {
+            buf.set_stringn(area.x + used as u16, area.y, hint, w - used, theme.dim);
+        }
+        Rect {
+            y: area.y + rows,
+            height: area.height - rows,
+            ..area
+        }
+    }
+
+    /// Bind a selection-following panel to `pick` (id, name); a different agent starts over,
+    /// keeping the unsent comments of the one left for when it is selected again.
+    pub(super) fn follow_agent(&mut self, pick: Option<&(AgentId, String)>) {
+        let DiffSource::Agent(current) = &self.source else {
+            return;
+        };
+        let want = pick.map(|(id, _)| id.0.clone()).unwrap_or_default();
+        if !self.follow.on || *current == want {
+            return;
+        }
+        let old = std::mem::take(&mut self.review);
+        if old.has_work() {
+            self.follow.parked.insert(current.clone(), old);
+        }
+        self.review = self.follow.parked.remove(&want).unwrap_or_default();
+        self.follow.name = pick.map(|(_, n)| n.clone()).unwrap_or_default();
+        let side_by_side = self.view.side_by_side;
+        self.view = DiffViewerState::default();
+        self.view.side_by_side = side_by_side;
+        self.view.label = format!("agent:{}", self.follow.name);
+        self.view.loading = true;
+        *self.nav = Nav::default();
+        self.source = DiffSource::Agent(want);
+        self.generation = 0;
+        self.stale = false;
+    }
+
+    /// Load the agent's diff: a worktree agent's current view from git (through the engine),
+    /// else what its transcript's edit calls changed.
+    pub(super) fn load_agent(
+        &mut self,
+        engine: Option<EngineHandle>,
+        worktree: bool,
+        key: PanelKey,
+        generation: u64,
+        post: UnboundedSender<AppEvent>,
+    ) {
+        let DiffSource::Agent(agent) = &self.source else {
+            return;
+        };
+        self.stale = false;
+        self.generation = generation;
+        if agent.is_empty() {
+            self.view.set_text("");
+            self.view.label = "pick one in the agent table".into();
+            return;
+        }
+        let Some(engine) = engine else {
+            self.view.loading = false;
+            self.view.error = Some("no engine to load the transcript".into());
+            return;
+        };
+        self.nav.worktree = worktree;
+        if !worktree {
+            load_agent_diff(engine, agent.clone(), false, key, generation, post);
+            return;
+        }
+        let (agent, view) = (agent.clone(), self.nav.view.clone());
+        tokio::spawn(async move {
+            let ev = match engine.worktree_review(&agent, view).await {
+                Ok(Some(r)) => WorkspaceEvent::Review {
+                    key,
+                    generation,
+                    result: Ok(Box::new(r)),
+                },
+                Err(e @ EngineError::Invalid(_)) => WorkspaceEvent::Review {
+                    key,
+                    generation,
+                    result: Err(e.to_string()),
+                },
+                // No longer a worktree agent (merged, discarded): its transcript's edits.
+                _ => WorkspaceEvent::Diff {
+                    key,
+                    generation,
+                    result: match engine.load_transcript(&agent).await {
+                        Ok(entries) => Ok(agent_diff(&entries)),
+                        Err(e) => Err(format!("cannot load {agent}'s transcript: {e}")),
+                    },
+                },
+            };
+            let _ = post.send(AppEvent::Workspace(Box::new(ev)));
+        });
+    }
+
+    /// A plain diff arrived (a transcript's edits): the worktree views do not apply.
+    pub(super) fn plain_diff_loaded(&mut self) {
+        self.nav.worktree = false;
+    }
+
+    /// A review diff arrived for this panel's current generation.
+    fn on_review(&mut self, result: Result<Box<ReviewDiff>, String>) {
+        let r = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.view.loading = false;
+                self.view.error = Some(e);
+                return;
+            }
+        };
+        let ReviewDiff {
+            view,
+            merge_base,
+            commits,
+            diff,
+        } = *r;
+        self.nav.worktree = true;
+        self.nav.commits = commits;
+        self.nav.merge_base = merge_base;
+        if view != self.nav.view {
+            if let ReviewView::Commit(sha) = &self.nav.view {
+                self.review.status = Some(format!(
+                    "commit {} is no longer on the branch; showing the whole branch",
+                    short_sha(sha)
+                ));
+            }
+            self.nav.view = view.clone();
+        }
+        if self.nav.shown.as_ref() != Some(&view) {
+            self.view.cursor = 0;
+            self.view.scroll = 0;
+        }
+        self.view.label = match &view {
+            ReviewView::Whole => "nothing changed since the merge base".into(),
+            ReviewView::Commit(_) => "the commit changes no lines".into(),
+            ReviewView::Uncommitted => "nothing uncommitted".into(),
+        };
+        self.nav.shown = Some(view);
+        self.view.set_text(&diff);
+    }
+}
+
+impl App {
+    /// `WorkspaceEvent::Review`: a worktree agent's diff for one view.
+    pub(super) fn on_review_loaded(
+        &mut self,
+        key: PanelKey,
+        generation: u64,
+        result: Result<Box<ReviewDiff>, String>,
+    ) {
+        if let Some(super::WsPanel::Diff(d)) = self.ws_panel_mut(&key.0, &key.1)
+            && d.generation == generation
+        {
+            d.on_review(result);
+            self.dirty = true;
+        }
     }
 }
 
@@ -224,6 +555,7 @@ mod tests {
     use crate::core::agent::{AgentRecord, AgentState};
     use crate::core::ids::AgentId;
     use crate::core::layout::Workspace;
+    use crate::core::review::{ReviewDiff, ReviewView};
     use crate::core::worktree::WorktreeInfo;
     use crate::engine::{EngineCommand, EngineEvent, EngineHandle};
     use crate::ui::app::Intent;
@@ -317,9 +649,17 @@ mod tests {
                 .expect("a diff request")
                 .unwrap();
             match cmd {
-                EngineCommand::WorktreeDiff { agent, reply } => {
+                EngineCommand::WorktreeReview { agent, view, reply } => {
                     assert_eq!(agent, "alpha");
-                    reply.send(Ok(Some(DIFF.to_owned()))).unwrap();
+                    assert_eq!(view, ReviewView::Whole);
+                    reply
+                        .send(Ok(Some(ReviewDiff {
+                            view,
+                            merge_base: "9f8e7d6c5b4a".into(),
+                            commits: Vec::new(),
+                            diff: DIFF.to_owned(),
+                        })))
+                        .unwrap();
                 }
                 other => panic!("{other:?}"),
             }
@@ -338,6 +678,11 @@ mod tests {
                 KeyModifiers::NONE,
             ))))
         };
+        let screen = draw(&mut a);
+        assert!(
+            screen.contains("whole branch vs merge base 9f8e7d6 + uncommitted"),
+            "{screen}"
+        );
         for _ in 0..2 {
             key(&mut a, KeyCode::Char('j'));
         }
