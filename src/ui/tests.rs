@@ -77,7 +77,7 @@ fn first_launch_dashboard_160x45() {
     for title in ["Orchestrator", "Agents", "Activity"] {
         assert!(s.contains(title), "{title} missing:\n{s}");
     }
-    assert!(s.contains("No agents yet — ask the orchestrator to spawn one"));
+    assert!(s.contains("No agents yet — ask the orchestrator, or press n"));
     insta::assert_snapshot!(t.backend());
 }
 

@@ -261,7 +261,7 @@ impl AgentTableView<'_> {
             let hint = if !self.state.filter.is_empty() {
                 "No agent matches the filter (Esc clears it)"
             } else {
-                "No agents yet — ask the orchestrator to spawn one"
+                "No agents yet — ask the orchestrator, or press n for a new one"
             };
             let text_area = area.inner(ratatui::layout::Margin::new(1, 0));
             for (i, l) in wrap(hint, usize::from(text_area.width)).iter().enumerate() {
