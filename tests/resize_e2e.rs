@@ -18,6 +18,18 @@ fn size(rows: u16, cols: u16) -> PtySize {
     }
 }
 
+/// A failed assertion must not leave the app (and its demo agents) running.
+struct KillOnDrop(Box<dyn portable_pty::Child + Send + Sync>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 #[test]
 fn resize_storm_in_a_pty() {
     let project = tempfile::tempdir().unwrap();
@@ -32,7 +44,7 @@ fn resize_storm_in_a_pty() {
     cmd.env("PATCHFELD_LOG", "debug");
     cmd.env_remove("PATCHFELD_CLAUDE");
     cmd.cwd(project.path());
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    let mut child = KillOnDrop(pty.slave.spawn_command(cmd).unwrap());
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().unwrap();
     let mut writer = pty.master.take_writer().unwrap();
@@ -111,7 +123,7 @@ fn resize_storm_in_a_pty() {
         pump(&mut parser, &mut writer, Duration::from_millis(5), "");
     }
     assert!(
-        child.try_wait().unwrap().is_none(),
+        child.0.try_wait().unwrap().is_none(),
         "the app died in the storm"
     );
     // The pacing keeps it near 200/s; a storm far below that would not test much.
@@ -135,7 +147,7 @@ fn resize_storm_in_a_pty() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         pump(&mut parser, &mut writer, Duration::from_millis(50), "");
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = child.0.try_wait().unwrap() {
             break s;
         }
         assert!(
