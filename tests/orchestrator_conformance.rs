@@ -134,6 +134,15 @@ async fn orchestrator_spawns_lists_reads_and_answers_a_child() {
             && matches!(&entry.item, TranscriptItem::Assistant { text } if text == "thanks, blue it is"))
     })
     .await;
+    // The orchestrator's reply to the tool result "answer delivered": the fake API has the
+    // request carrying it once this is seen (the child's thanks can come first or later).
+    let answered = |e: &EngineEvent| {
+        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id.is_orchestrator()
+            && matches!(&entry.item, TranscriptItem::Assistant { text } if text == "answered"))
+    };
+    if !h.seen.iter().any(answered) {
+        h.wait_for("orchestrator answered", answered).await;
+    }
     // What the tools returned, as the model saw it.
     let all = serde_json::to_string(&api.message_bodies()).unwrap();
     assert!(
