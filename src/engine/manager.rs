@@ -536,29 +536,8 @@ impl Manager {
         preset: Option<(AgentId, crate::core::worktree::WorktreeInfo)>,
     ) -> Result<AgentId, EngineError> {
         let name = name.trim().to_owned();
-        if name.is_empty() {
-            return Err(EngineError::Invalid("name must not be empty".into()));
-        }
-        if name == AgentId::ORCHESTRATOR {
-            return Err(EngineError::Invalid(
-                "the name 'orchestrator' is reserved".into(),
-            ));
-        }
-        if options.prompt.trim().is_empty() {
-            return Err(EngineError::Invalid("prompt must not be empty".into()));
-        }
-        if self
-            .records
-            .values()
-            .any(|r| r.name == name && self.live.contains_key(&r.id))
-        {
-            return Err(EngineError::NameTaken(name));
-        }
-        let cwd = match &options.cwd {
-            Some(c) if c.is_relative() => self.config.app_cwd.join(c),
-            Some(c) => c.clone(),
-            None => self.config.app_cwd.clone(),
-        };
+        self.check_spawn(&name, &options)?;
+        let cwd = self.spawn_cwd(&options);
         if !cwd.is_dir() {
             return Err(EngineError::Invalid(format!(
                 "cwd {} does not exist or is not a directory",
@@ -569,15 +548,7 @@ impl Manager {
         options.cwd = Some(cwd.clone());
         self.config.agent_defaults.apply(&mut options);
         let (preset_id, worktree) = preset.unzip();
-        let id = match preset_id {
-            Some(id) => id,
-            None => loop {
-                let id = AgentId::new_random();
-                if !self.records.contains_key(&id) {
-                    break id;
-                }
-            },
-        };
+        let id = preset_id.unwrap_or_else(|| self.fresh_id());
         let t = now();
         let record = AgentRecord {
             model: options.model.clone(),

@@ -50,17 +50,8 @@ impl Manager {
         if let Err(e) = self.check_spawn(&name, &options) {
             return done(self, Err(e));
         }
-        let cwd = match &options.cwd {
-            Some(c) if c.is_relative() => self.config.app_cwd.join(c),
-            Some(c) => c.clone(),
-            None => self.config.app_cwd.clone(),
-        };
-        let id = loop {
-            let id = AgentId::new_random();
-            if !self.records.contains_key(&id) {
-                break id;
-            }
-        };
+        let cwd = self.spawn_cwd(&options);
+        let id = self.fresh_id();
         let req = options.worktree.clone().unwrap_or_default();
         let setup = self.config.agent_defaults.worktree_setup.clone();
         let (n, i) = (name.clone(), id.0.clone());
@@ -109,8 +100,13 @@ impl Manager {
         );
     }
 
-    /// The checks `spawn` makes before doing anything, for a spawn that first builds a worktree.
-    fn check_spawn(&self, name: &str, options: &SpawnOptions) -> Result<(), EngineError> {
+    /// The checks a spawn makes before doing anything (name, prompt, a live agent of that
+    /// name); also run before a worktree is built for one.
+    pub(crate) fn check_spawn(
+        &self,
+        name: &str,
+        options: &SpawnOptions,
+    ) -> Result<(), EngineError> {
         if name.is_empty() {
             return Err(EngineError::Invalid("name must not be empty".into()));
         }
@@ -130,6 +126,25 @@ impl Manager {
             return Err(EngineError::NameTaken(name.to_owned()));
         }
         Ok(())
+    }
+
+    /// Where a spawn runs: its `cwd` (relative to the app's), else the app's cwd.
+    pub(crate) fn spawn_cwd(&self, options: &SpawnOptions) -> std::path::PathBuf {
+        match &options.cwd {
+            Some(c) if c.is_relative() => self.config.app_cwd.join(c),
+            Some(c) => c.clone(),
+            None => self.config.app_cwd.clone(),
+        }
+    }
+
+    /// A random agent id no record has.
+    pub(crate) fn fresh_id(&self) -> AgentId {
+        loop {
+            let id = AgentId::new_random();
+            if !self.records.contains_key(&id) {
+                return id;
+            }
+        }
     }
 
     /// Before a resume: a worktree agent only ever runs in its worktree.
