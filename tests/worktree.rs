@@ -6,32 +6,14 @@
 
 mod common;
 
-use common::{Harness, Options, git, spawn_opts};
-use patchfeld::core::agent::{AgentRecord, AgentState, SpawnOptions};
+use common::{Harness, Options, git, git_repo, wait_measured, wait_overlap, wt_info, wt_opts};
+use patchfeld::core::agent::{AgentRecord, AgentState};
 use patchfeld::core::ids::AgentId;
 use patchfeld::core::transcript::TranscriptItem;
-use patchfeld::core::worktree::{WorktreeInfo, WorktreeRequest, WorktreeStatus};
+use patchfeld::core::worktree::WorktreeStatus;
 use patchfeld::engine::worktree::{self, MergeStrategy};
 use patchfeld::engine::{AgentDefaults, EngineEvent};
 use serde_json::{Value, json};
-
-/// A temp repo on `main` with one commit (`README`), `.env` ignored and listed for copying.
-fn repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    git(p, &["init", "-q", "-b", "main"]);
-    std::fs::write(p.join("README"), "hello\n").unwrap();
-    std::fs::write(
-        p.join(".gitignore"),
-        ".env\nscenario.json\nargv.jsonl\nsessions/\n.patchfeld/\n",
-    )
-    .unwrap();
-    std::fs::write(p.join(".worktreeinclude"), ".env\n").unwrap();
-    std::fs::write(p.join(".env"), "SECRET=1\n").unwrap();
-    git(p, &["add", "-A"]);
-    git(p, &["commit", "-q", "-m", "init"]);
-    dir
-}
 
 /// `lines.txt` as committed (`1`…`10`, one per line), with some lines replaced.
 fn numbered(replace: &[(usize, &str)]) -> String {
@@ -77,59 +59,10 @@ fn start(dir: tempfile::TempDir, setup: &str) -> Harness {
     )
 }
 
-fn wt_opts(prompt: &str) -> SpawnOptions {
-    SpawnOptions {
-        worktree: Some(Box::new(WorktreeRequest::default())),
-        ..spawn_opts(prompt)
-    }
-}
-
-/// Wait until the agent's worktree numbers show a change (they are measured after the turn).
-async fn wait_measured(h: &mut Harness, id: &AgentId) -> AgentRecord {
-    if let Some(r) = h.last_record(id)
-        && r.worktree.as_ref().is_some_and(|w| w.added > 0)
-    {
-        return r;
-    }
-    match h
-        .wait_for("worktree numstat", |e| {
-            matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id
-                && r.worktree.as_ref().is_some_and(|w| w.added > 0))
-        })
-        .await
-    {
-        EngineEvent::AgentUpdated(r) => r,
-        _ => unreachable!(),
-    }
-}
-
-/// The latest record of `id` once it reports an overlap.
-async fn wait_overlap(h: &mut Harness, id: &AgentId) -> AgentRecord {
-    if let Some(r) = h.last_record(id)
-        && r.worktree.as_ref().is_some_and(|w| !w.overlaps.is_empty())
-    {
-        return r;
-    }
-    match h
-        .wait_for("an overlap", |e| {
-            matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id
-                && r.worktree.as_ref().is_some_and(|w| !w.overlaps.is_empty()))
-        })
-        .await
-    {
-        EngineEvent::AgentUpdated(r) => r,
-        _ => unreachable!(),
-    }
-}
-
-fn info(r: &AgentRecord) -> WorktreeInfo {
-    *r.worktree.clone().expect("a worktree agent")
-}
-
 #[tokio::test]
 async fn spawn_creates_the_worktree_copies_includes_and_runs_setup() {
     let mut h = start(
-        repo(),
+        git_repo(),
         "echo \"$PATCHFELD_AGENT $PATCHFELD_WORKTREE\" > setup.out",
     );
     let root = std::fs::canonicalize(h.dir.path()).unwrap();
@@ -139,7 +72,7 @@ async fn spawn_creates_the_worktree_copies_includes_and_runs_setup() {
         .await
         .unwrap();
     let rec = h.wait_state(&id, AgentState::Done).await;
-    let w = info(&rec);
+    let w = wt_info(&rec);
     let expected = root.join(format!(".patchfeld/worktrees/alpha-{id}"));
     assert_eq!(w.path, expected);
     assert_eq!(w.branch, format!("patchfeld/alpha-{id}"));
@@ -175,7 +108,7 @@ async fn spawn_creates_the_worktree_copies_includes_and_runs_setup() {
     );
     // The numbers arrive after the turn: same.txt (+1) and setup.out (+1), untracked included.
     let rec = wait_measured(&mut h, &id).await;
-    let w = info(&rec);
+    let w = wt_info(&rec);
     assert_eq!((w.added, w.removed), (2, 0), "{w:?}");
     assert_eq!(w.files, vec!["same.txt".to_owned(), "setup.out".to_owned()]);
     // The record on disk keeps it (resume needs it).
@@ -201,7 +134,7 @@ async fn not_a_git_repo_and_a_failing_setup_are_clear_errors() {
     );
     h.shutdown().await;
 
-    let h = start(repo(), "echo nope >&2; exit 3");
+    let h = start(git_repo(), "echo nope >&2; exit 3");
     let root = h.dir.path().to_path_buf();
     let e = h
         .handle
@@ -218,7 +151,7 @@ async fn not_a_git_repo_and_a_failing_setup_are_clear_errors() {
 
 #[tokio::test]
 async fn the_diff_is_against_the_merge_base_after_the_base_moved() {
-    let mut h = start(repo(), "");
+    let mut h = start(git_repo(), "");
     let root = h.dir.path().to_path_buf();
     let id = h
         .handle
@@ -231,7 +164,7 @@ async fn the_diff_is_against_the_merge_base_after_the_base_moved() {
     git(&root, &["add", "main-only.txt"]);
     git(&root, &["commit", "-q", "-m", "main moves"]);
     let rec = wait_measured(&mut h, &id).await;
-    let w = info(&rec);
+    let w = wt_info(&rec);
     // One committed change in the worktree too: it counts, main's commit does not.
     git(&w.path, &["add", "same.txt"]);
     git(&w.path, &["commit", "-q", "-m", "agent commit"]);
@@ -250,7 +183,7 @@ async fn the_diff_is_against_the_merge_base_after_the_base_moved() {
 
 #[tokio::test]
 async fn merge_fast_forward_then_merge_commit() {
-    let mut h = start(repo(), "");
+    let mut h = start(git_repo(), "");
     let root = h.dir.path().to_path_buf();
     let a = h
         .handle
@@ -264,8 +197,8 @@ async fn merge_fast_forward_then_merge_commit() {
         .unwrap();
     h.wait_state(&a, AgentState::Done).await;
     h.wait_state(&c, AgentState::Done).await;
-    let wa = info(&h.last_record(&a).unwrap());
-    let wc = info(&h.last_record(&c).unwrap());
+    let wa = wt_info(&h.last_record(&a).unwrap());
+    let wc = wt_info(&h.last_record(&c).unwrap());
 
     // a: its uncommitted file is committed with the message and fast-forwarded into main.
     let text = h
@@ -326,7 +259,7 @@ async fn merge_fast_forward_then_merge_commit() {
 
 #[tokio::test]
 async fn overlap_is_flagged_and_a_conflict_leaves_both_sides_intact() {
-    let mut h = start(repo(), "");
+    let mut h = start(git_repo(), "");
     let root = h.dir.path().to_path_buf();
     let a = h
         .handle
@@ -345,11 +278,11 @@ async fn overlap_is_flagged_and_a_conflict_leaves_both_sides_intact() {
     let rb = wait_overlap(&mut h, &b).await;
     // Both created the file: their first lines collide.
     assert_eq!(
-        info(&ra).overlaps,
+        wt_info(&ra).overlaps,
         vec!["b: same.txt (same hunk, line 1)".to_owned()]
     );
     assert_eq!(
-        info(&rb).overlaps,
+        wt_info(&rb).overlaps,
         vec!["a: same.txt (same hunk, line 1)".to_owned()]
     );
     let warned = |h: &Harness, who: &AgentId| {
@@ -374,7 +307,7 @@ async fn overlap_is_flagged_and_a_conflict_leaves_both_sides_intact() {
         "{text}"
     );
     let main_before = git(&root, &["rev-parse", "HEAD"]);
-    let wb = info(&rb);
+    let wb = wt_info(&rb);
     let e = h
         .handle
         .merge_agent("b", Some("b's work".into()), MergeStrategy::Merge)
@@ -399,7 +332,7 @@ async fn overlap_is_flagged_and_a_conflict_leaves_both_sides_intact() {
         "from B\nsecond line"
     );
     let rb = h.last_record(&b).unwrap();
-    assert_eq!(info(&rb).status, WorktreeStatus::Active);
+    assert_eq!(wt_info(&rb).status, WorktreeStatus::Active);
     // The merged agent no longer overlaps anybody.
     let ra = h
         .wait_for("a's overlap cleared", |e| {
@@ -415,7 +348,7 @@ async fn overlap_is_flagged_and_a_conflict_leaves_both_sides_intact() {
 /// (same file). The merge of d names both; f then merges cleanly, e conflicts.
 #[tokio::test]
 async fn overlap_tells_same_hunk_from_same_file_and_merge_warns() {
-    let dir = repo();
+    let dir = git_repo();
     std::fs::write(dir.path().join("lines.txt"), numbered(&[])).unwrap();
     git(dir.path(), &["add", "lines.txt"]);
     git(dir.path(), &["commit", "-q", "-m", "lines"]);
@@ -453,7 +386,7 @@ async fn overlap_tells_same_hunk_from_same_file_and_merge_warns() {
         },
     };
     assert_eq!(
-        info(&rd).overlaps,
+        wt_info(&rd).overlaps,
         vec![
             "e: lines.txt (same hunk, line 2)".to_owned(),
             "f: lines.txt (same file)".to_owned()
@@ -495,7 +428,7 @@ async fn overlap_tells_same_hunk_from_same_file_and_merge_warns() {
 
 #[tokio::test]
 async fn discard_needs_confirmation_for_unmerged_work() {
-    let mut h = start(repo(), "");
+    let mut h = start(git_repo(), "");
     let root = h.dir.path().to_path_buf();
     let a = h
         .handle
@@ -503,7 +436,7 @@ async fn discard_needs_confirmation_for_unmerged_work() {
         .await
         .unwrap();
     h.wait_state(&a, AgentState::Done).await;
-    let w = info(&h.last_record(&a).unwrap());
+    let w = wt_info(&h.last_record(&a).unwrap());
     let e = h
         .handle
         .discard_agent("a", false)
@@ -543,7 +476,7 @@ async fn discard_needs_confirmation_for_unmerged_work() {
 
 #[tokio::test]
 async fn resume_reopens_in_the_worktree_and_a_deleted_one_is_an_error() {
-    let mut h = start(repo(), "");
+    let mut h = start(git_repo(), "");
     let a = h
         .handle
         .spawn("a".into(), wt_opts("write A"))
@@ -560,8 +493,8 @@ async fn resume_reopens_in_the_worktree_and_a_deleted_one_is_an_error() {
     let paths = patchfeld::store::paths::ProjectPaths::new(dir.path());
     let (mut records, _) = patchfeld::store::agents::load_agents(&paths);
     patchfeld::store::agents::reconcile_on_boot(&mut records, 1.0);
-    let wa = info(records.iter().find(|r| r.id == a).unwrap());
-    let wb = info(records.iter().find(|r| r.id == b).unwrap());
+    let wa = wt_info(records.iter().find(|r| r.id == a).unwrap());
+    let wb = wt_info(records.iter().find(|r| r.id == b).unwrap());
     // b's worktree is deleted by hand while patchfeld is not running.
     std::fs::remove_dir_all(&wb.path).unwrap();
 
@@ -621,7 +554,7 @@ async fn orchestrator_tools_spawn_discard_and_merge() {
              {"text": "finished"}]
         ]}),
     );
-    let dir = repo();
+    let dir = git_repo();
     let mut h = Harness::start(
         s,
         Options {
@@ -647,7 +580,7 @@ async fn orchestrator_tools_spawn_discard_and_merge() {
         _ => unreachable!(),
     };
     let rec = wait_measured(&mut h, &child).await;
-    assert_eq!(info(&rec).branch, "feature/a");
+    assert_eq!(wt_info(&rec).branch, "feature/a");
     h.wait_state(&orch, AgentState::Done).await;
     h.handle
         .send("orchestrator", "now finish".into())

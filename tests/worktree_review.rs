@@ -5,29 +5,12 @@
 
 mod common;
 
-use common::{Harness, Options, git, spawn_opts};
-use patchfeld::core::agent::{AgentRecord, AgentState, SpawnOptions};
-use patchfeld::core::ids::AgentId;
+use common::{Harness, Options, git, git_repo, spawn_opts, wait_measured, wt_info, wt_opts};
+use patchfeld::core::agent::AgentState;
 use patchfeld::core::review::{CommentScope, ReviewComment, ReviewView, review_message};
 use patchfeld::core::transcript::TranscriptItem;
-use patchfeld::core::worktree::{WorktreeInfo, WorktreeRequest};
 use patchfeld::engine::EngineEvent;
 use serde_json::{Value, json};
-
-fn repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    git(p, &["init", "-q", "-b", "main"]);
-    std::fs::write(p.join("README"), "hello\n").unwrap();
-    std::fs::write(
-        p.join(".gitignore"),
-        "scenario.json\nargv.jsonl\nsessions/\n.patchfeld/\n",
-    )
-    .unwrap();
-    git(p, &["add", "-A"]);
-    git(p, &["commit", "-q", "-m", "init"]);
-    dir
-}
 
 /// `write A` writes same.txt, then echoes whatever it is told next (proof it got the text).
 fn scenario() -> Value {
@@ -41,42 +24,12 @@ fn scenario() -> Value {
     ]})
 }
 
-fn wt_opts(prompt: &str) -> SpawnOptions {
-    SpawnOptions {
-        worktree: Some(Box::new(WorktreeRequest::default())),
-        ..spawn_opts(prompt)
-    }
-}
-
-/// The record once the turn's measurement landed (git stops touching the worktree then).
-async fn measured(h: &mut Harness, id: &AgentId) -> AgentRecord {
-    if let Some(r) = h.last_record(id)
-        && r.worktree.as_ref().is_some_and(|w| w.added > 0)
-    {
-        return r;
-    }
-    match h
-        .wait_for("worktree numstat", |e| {
-            matches!(e, EngineEvent::AgentUpdated(r) if &r.id == id
-                && r.worktree.as_ref().is_some_and(|w| w.added > 0))
-        })
-        .await
-    {
-        EngineEvent::AgentUpdated(r) => r,
-        _ => unreachable!(),
-    }
-}
-
-fn info(r: &AgentRecord) -> WorktreeInfo {
-    *r.worktree.clone().expect("a worktree agent")
-}
-
 #[tokio::test]
 async fn commits_and_the_three_views_after_the_base_moved() {
     let mut h = Harness::start(
         scenario(),
         Options {
-            dir: Some(repo()),
+            dir: Some(git_repo()),
             ..Default::default()
         },
     );
@@ -87,7 +40,7 @@ async fn commits_and_the_three_views_after_the_base_moved() {
         .await
         .unwrap();
     h.wait_state(&id, AgentState::Done).await;
-    let w = info(&measured(&mut h, &id).await);
+    let w = wt_info(&wait_measured(&mut h, &id).await);
     // The base branch moves on after the agent started.
     std::fs::write(root.join("main-only.txt"), "main\n").unwrap();
     git(&root, &["add", "main-only.txt"]);
@@ -212,7 +165,7 @@ async fn review_comments_reach_the_agent_as_one_message() {
     let mut h = Harness::start(
         scenario(),
         Options {
-            dir: Some(repo()),
+            dir: Some(git_repo()),
             ..Default::default()
         },
     );
@@ -222,7 +175,7 @@ async fn review_comments_reach_the_agent_as_one_message() {
         .await
         .unwrap();
     h.wait_state(&id, AgentState::Done).await;
-    let w = info(&measured(&mut h, &id).await);
+    let w = wt_info(&wait_measured(&mut h, &id).await);
     git(&w.path, &["add", "same.txt"]);
     git(&w.path, &["commit", "-q", "-m", "add same"]);
     let review = h

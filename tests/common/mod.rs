@@ -225,3 +225,71 @@ pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// A temp git repo on `main` with one commit (`README`); `.env` is ignored and listed in
+/// `.worktreeinclude` for copying into worktrees; the harness's own files are ignored.
+pub fn git_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    std::fs::write(p.join("README"), "hello\n").unwrap();
+    std::fs::write(
+        p.join(".gitignore"),
+        ".env\nscenario.json\nargv.jsonl\nsessions/\n.patchfeld/\n",
+    )
+    .unwrap();
+    std::fs::write(p.join(".worktreeinclude"), ".env\n").unwrap();
+    std::fs::write(p.join(".env"), "SECRET=1\n").unwrap();
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "init"]);
+    dir
+}
+
+/// Spawn options asking for a worktree with the defaults.
+pub fn wt_opts(prompt: &str) -> patchfeld::core::agent::SpawnOptions {
+    patchfeld::core::agent::SpawnOptions {
+        worktree: Some(Box::default()),
+        ..spawn_opts(prompt)
+    }
+}
+
+/// The worktree of a worktree agent's record.
+pub fn wt_info(r: &AgentRecord) -> patchfeld::core::worktree::WorktreeInfo {
+    *r.worktree.clone().expect("a worktree agent")
+}
+
+impl Harness {
+    /// The latest record of `id` once its worktree satisfies `pred` (it may already have).
+    pub async fn wait_worktree(
+        &mut self,
+        id: &AgentId,
+        what: &str,
+        pred: impl Fn(&patchfeld::core::worktree::WorktreeInfo) -> bool,
+    ) -> AgentRecord {
+        let ok = |r: &AgentRecord| &r.id == id && r.worktree.as_deref().is_some_and(&pred);
+        if let Some(r) = self.last_record(id)
+            && ok(&r)
+        {
+            return r;
+        }
+        match self
+            .wait_for(what, |e| matches!(e, EngineEvent::AgentUpdated(r) if ok(r)))
+            .await
+        {
+            EngineEvent::AgentUpdated(r) => r,
+            _ => unreachable!(),
+        }
+    }
+}
+
+/// The record once the agent's worktree numbers show a change (measured after each turn).
+pub async fn wait_measured(h: &mut Harness, id: &AgentId) -> AgentRecord {
+    h.wait_worktree(id, "worktree numstat", |w| w.added > 0)
+        .await
+}
+
+/// The record once the agent reports an overlap.
+pub async fn wait_overlap(h: &mut Harness, id: &AgentId) -> AgentRecord {
+    h.wait_worktree(id, "an overlap", |w| !w.overlaps.is_empty())
+        .await
+}
