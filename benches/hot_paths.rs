@@ -103,6 +103,23 @@ fn transcript_append_and_frame_1m_lines_160x45(bencher: divan::Bencher) {
     bencher.bench_local(|| b.append_and_frame());
 }
 
+/// An AgentTranscript opening a 50 000-entry transcript file: the blocks built from the file,
+/// every block wrapped once for its height, the last screen drawn (only an index is kept).
+#[divan::bench(sample_count = 10)]
+fn transcript_open_file_50k_entries_160x45(bencher: divan::Bencher) {
+    let mut b = patchfeld::ui::bench_transcript::TranscriptFileBench::new(50_000, 160, 45).unwrap();
+    bencher.bench_local(|| divan::black_box(b.open()));
+}
+
+/// Paging back through that transcript: the entries that come into view are read back from
+/// the file and wrapped.
+#[divan::bench]
+fn transcript_page_up_file_50k_entries_160x45(bencher: divan::Bencher) {
+    let mut b = patchfeld::ui::bench_transcript::TranscriptFileBench::new(50_000, 160, 45).unwrap();
+    b.open();
+    bencher.bench_local(|| b.page_up_and_frame());
+}
+
 /// History (`ctrl-h`) over 10 000 past agents: build the list from the records and draw one
 /// 160x45 frame (the bar is < 100 ms; previews load lazily and are not part of it).
 #[divan::bench(sample_count = 20)]

@@ -680,7 +680,7 @@ async fn orchestrator_spawns_children_and_hears_their_notifications() {
     .await;
     // The orchestrator got it as a message and answered.
     h.wait_for("orchestrator echo", |e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &orch
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id == &orch
             && matches!(&entry.item, TranscriptItem::Assistant { text } if text.contains("[helper → orchestrator] all done")))
     })
     .await;
@@ -716,7 +716,7 @@ async fn orchestrator_falls_back_to_a_fresh_session_when_resume_fails() {
         .await
         .unwrap();
     h.wait_for("answer in a fresh session", |e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &id
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id == &id
             && matches!(&entry.item, TranscriptItem::Assistant { text } if text.contains("hello there")))
     })
     .await;

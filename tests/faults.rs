@@ -232,7 +232,7 @@ async fn an_unanswered_interrupt_escalates_to_sigkill() {
     );
     let (healthy, faulty) = start_pair(&mut h).await;
     h.wait_for("the faulty turn to be under way", |e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry }
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. }
             if agent_id == &faulty && entry.item == TranscriptItem::Assistant { text: "before".into() })
     })
     .await;
@@ -462,7 +462,7 @@ async fn quitting_kills_a_child_that_ignores_sigterm_after_the_short_quit_grace(
     );
     let (healthy, faulty) = start_pair(&mut h).await;
     h.wait_for("the faulty turn to be under way", |e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry }
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. }
             if agent_id == &faulty && entry.item == TranscriptItem::Assistant { text: "before".into() })
     })
     .await;

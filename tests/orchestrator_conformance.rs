@@ -130,14 +130,14 @@ async fn orchestrator_spawns_lists_reads_and_answers_a_child() {
     )
     .await;
     h.wait_for("child thanks", |e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &child.id
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id == &child.id
             && matches!(&entry.item, TranscriptItem::Assistant { text } if text == "thanks, blue it is"))
     })
     .await;
     // The orchestrator's reply to the tool result "answer delivered": the fake API has the
     // request carrying it once this is seen (the child's thanks can come first or later).
     let answered = |e: &EngineEvent| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id.is_orchestrator()
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id.is_orchestrator()
             && matches!(&entry.item, TranscriptItem::Assistant { text } if text == "answered"))
     };
     if !h.seen.iter().any(answered) {

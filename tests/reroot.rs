@@ -201,13 +201,13 @@ async fn reroot_refuses_with_live_children_then_switches_after_the_tool_reply() 
         .await
         .unwrap();
     h.wait_for("refusal", |e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &orch
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id == &orch
             && matches!(&entry.item, TranscriptItem::ToolResult { content, is_error: true, .. }
                 if content.to_string().contains("worker")))
     })
     .await;
     h.wait_for("the refused turn to end", |e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &orch
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id == &orch
             && matches!(&entry.item, TranscriptItem::TurnEnd { .. }))
     })
     .await;
@@ -224,7 +224,7 @@ async fn reroot_refuses_with_live_children_then_switches_after_the_tool_reply() 
         .await;
     // The reply reached the old orchestrator before the switch.
     let reply_pos = h.seen.iter().position(|e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &orch
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id == &orch
             && matches!(&entry.item, TranscriptItem::ToolResult { content, is_error: false, .. }
                 if content.to_string().contains("Switching the project directory to")))
     });

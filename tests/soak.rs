@@ -105,7 +105,9 @@ async fn soak_many_agents_streaming_with_permissions() {
             .await;
         for e in h.seen.drain(..) {
             match e {
-                EngineEvent::Transcript { agent_id, entry } => {
+                EngineEvent::Transcript {
+                    agent_id, entry, ..
+                } => {
                     if let TranscriptItem::Assistant { text } = entry.item
                         && let Some(k) = text.strip_prefix("seq ")
                     {

@@ -406,7 +406,7 @@ async fn overlap_tells_same_hunk_from_same_file_and_merge_warns() {
     );
     // The warning is its own line in d's transcript (→ the activity feed).
     h.wait_for("d's merge warning", |ev| {
-        matches!(ev, EngineEvent::Transcript { agent_id, entry } if *agent_id == d
+        matches!(ev, EngineEvent::Transcript { agent_id, entry, .. } if *agent_id == d
             && matches!(&entry.item, TranscriptItem::Notice { text, .. }
                 if text.starts_with("e also changes lines.txt")))
     })
@@ -449,7 +449,7 @@ async fn discard_needs_confirmation_for_unmerged_work() {
     );
     // The refusal is in a's transcript too (→ the activity feed), whoever asked.
     h.wait_for("the refusal as a notice", |ev| {
-        matches!(ev, EngineEvent::Transcript { agent_id, entry } if *agent_id == a
+        matches!(ev, EngineEvent::Transcript { agent_id, entry, .. } if *agent_id == a
             && matches!(&entry.item, TranscriptItem::Notice { text, .. } if text.contains("unmerged work")))
     })
     .await;
@@ -587,7 +587,7 @@ async fn orchestrator_tools_spawn_discard_and_merge() {
         .await
         .unwrap();
     h.wait_for("the orchestrator's second turn", |e| {
-        matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &orch
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id == &orch
             && matches!(&entry.item, TranscriptItem::Assistant { text } if text == "finished"))
     })
     .await;

@@ -216,7 +216,7 @@ async fn review_comments_reach_the_agent_as_one_message() {
     h.handle.send("a", message.clone()).await.unwrap();
     let echoed = h
         .wait_for("the echo of the review", |e| {
-            matches!(e, EngineEvent::Transcript { agent_id, entry } if agent_id == &id
+            matches!(e, EngineEvent::Transcript { agent_id, entry, .. } if agent_id == &id
                 && matches!(&entry.item, TranscriptItem::Assistant { text } if text.contains("Review comments")))
         })
         .await;

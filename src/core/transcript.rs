@@ -14,6 +14,17 @@ pub struct TranscriptEntry {
     pub item: TranscriptItem,
 }
 
+#[cfg(test)]
+impl TranscriptEntry {
+    /// An assistant text entry (tests).
+    pub(crate) fn assistant(ts: Epoch, text: &str) -> Self {
+        Self {
+            ts,
+            item: TranscriptItem::Assistant { text: text.into() },
+        }
+    }
+}
+
 /// Severity of an app notice shown inside a transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

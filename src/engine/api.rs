@@ -145,8 +145,16 @@ pub enum EngineCommand {
         /// Done.
         reply: Reply<()>,
     },
-    /// Read an agent's whole transcript from disk (off the engine task), for a panel that
-    /// starts showing it; everything emitted before this command is in the reply.
+    /// Index an agent's transcript file (off the engine task), for a panel that starts
+    /// showing it; everything emitted before this command is covered by the index.
+    IndexTranscript {
+        /// Agent id or name.
+        agent: String,
+        /// Where each entry's line starts.
+        reply: Reply<crate::store::transcript_index::TranscriptIndex>,
+    },
+    /// Read an agent's whole transcript from disk (off the engine task); everything emitted
+    /// before this command is in the reply.
     LoadTranscript {
         /// Agent id or name.
         agent: String,
@@ -350,6 +358,10 @@ pub enum EngineEvent {
         agent_id: AgentId,
         /// The entry.
         entry: TranscriptEntry,
+        /// Byte offset of its line in the agent's transcript file (`None`: it could not be
+        /// written). The line is complete in the file once a later line starts there or the
+        /// writer is flushed; a panel uses it to drop the entry and read it back on demand.
+        at: Option<u64>,
     },
     /// An agent waits for a tool permission.
     PermissionRequested {
@@ -542,6 +554,16 @@ impl EngineHandle {
             reply,
         })
         .await
+    }
+
+    /// The index of an agent's transcript file (see `EngineCommand::IndexTranscript`).
+    pub async fn index_transcript(
+        &self,
+        agent: &str,
+    ) -> Result<crate::store::transcript_index::TranscriptIndex, EngineError> {
+        let agent = agent.to_owned();
+        self.ask(|reply| EngineCommand::IndexTranscript { agent, reply })
+            .await
     }
 
     /// An agent's whole transcript, read from disk.

@@ -359,6 +359,9 @@ impl Manager {
                 let _ = reply.send(r);
             }
             EngineCommand::LoadTranscript { agent, reply } => self.load_transcript(&agent, reply),
+            EngineCommand::IndexTranscript { agent, reply } => {
+                self.index_transcript(&agent, reply);
+            }
             EngineCommand::MergeAgent {
                 agent,
                 message,
@@ -1587,13 +1590,19 @@ impl Manager {
 
     fn record_with(&self, w: &mut TranscriptWriter, id: &AgentId, item: TranscriptItem) {
         let entry = TranscriptEntry { ts: now(), item };
-        if let Err(e) = w.append(&entry) {
-            tracing::warn!(agent = %id, "transcript append failed: {e}");
-        }
+        let at = w.position();
+        let at = match w.append(&entry) {
+            Ok(()) => at,
+            Err(e) => {
+                tracing::warn!(agent = %id, "transcript append failed: {e}");
+                None
+            }
+        };
         self.backlog.sent();
         self.emit(EngineEvent::Transcript {
             agent_id: id.clone(),
             entry,
+            at,
         });
     }
 

@@ -17,6 +17,7 @@ pub mod paths;
 pub mod scratch;
 pub mod sessions;
 pub mod themes;
+pub mod transcript_index;
 pub mod transcript_tail;
 pub mod transcripts;
 pub mod workspace;

@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 pub struct TranscriptWriter {
     path: PathBuf,
     out: BufWriter<File>,
+    /// Where the next entry's line starts in the file; unknown after a failed write.
+    pos: Option<u64>,
+    /// One encoded entry (reused).
+    line: Vec<u8>,
 }
 
 impl TranscriptWriter {
@@ -42,7 +46,8 @@ impl TranscriptWriter {
             .read(true)
             .open(path)
             .map_err(|e| StoreError::io("open", path, e))?;
-        let torn = ends_without_newline(&mut file).map_err(|e| StoreError::io("read", path, e))?;
+        let (len, torn) =
+            ends_without_newline(&mut file).map_err(|e| StoreError::io("read", path, e))?;
         let mut out = BufWriter::with_capacity(64 * 1024, file);
         if torn {
             // A previous run died mid-line: terminate it so our first entry is not glued to it.
@@ -52,6 +57,8 @@ impl TranscriptWriter {
         Ok(Self {
             path: path.to_path_buf(),
             out,
+            pos: Some(len + u64::from(torn)),
+            line: Vec::new(),
         })
     }
 
@@ -60,40 +67,52 @@ impl TranscriptWriter {
         &self.path
     }
 
+    /// Byte offset in the file where the next appended entry's line will start (`None` once
+    /// a write failed: what reached the file is then unknown). Readers use it to find an entry
+    /// again without keeping it (`store::transcript_index`).
+    pub fn position(&self) -> Option<u64> {
+        self.pos
+    }
+
     /// Append one entry (buffered).
     pub fn append(&mut self, entry: &TranscriptEntry) -> Result<(), StoreError> {
-        serde_json::to_writer(&mut self.out, entry).map_err(|source| {
-            if source.is_io() {
-                StoreError::io("write", &self.path, std::io::Error::other(source))
-            } else {
-                StoreError::Encode {
-                    path: self.path.clone(),
-                    source,
-                }
-            }
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, entry).map_err(|source| StoreError::Encode {
+            path: self.path.clone(),
+            source,
         })?;
-        self.out
-            .write_all(b"\n")
-            .map_err(|e| StoreError::io("write", &self.path, e))
+        self.line.push(b'\n');
+        match self.out.write_all(&self.line) {
+            Ok(()) => {
+                self.pos = self.pos.map(|p| p + self.line.len() as u64);
+                Ok(())
+            }
+            Err(e) => {
+                self.pos = None;
+                Err(StoreError::io("write", &self.path, e))
+            }
+        }
     }
 
     /// Hand buffered entries to the OS (no fsync).
     pub fn flush(&mut self) -> Result<(), StoreError> {
-        self.out
-            .flush()
-            .map_err(|e| StoreError::io("write", &self.path, e))
+        self.out.flush().map_err(|e| {
+            self.pos = None;
+            StoreError::io("write", &self.path, e)
+        })
     }
 }
 
-fn ends_without_newline(file: &mut File) -> std::io::Result<bool> {
+/// The file's length, and whether it ends inside a line.
+fn ends_without_newline(file: &mut File) -> std::io::Result<(u64, bool)> {
     let len = file.metadata()?.len();
     if len == 0 {
-        return Ok(false);
+        return Ok((0, false));
     }
     file.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8; 1];
     file.read_exact(&mut last)?;
-    Ok(last[0] != b'\n')
+    Ok((len, last[0] != b'\n'))
 }
 
 /// The predecessor's transcript line.
@@ -174,10 +193,7 @@ mod tests {
     use serde_json::json;
 
     fn entry(ts: f64, text: &str) -> TranscriptEntry {
-        TranscriptEntry {
-            ts,
-            item: TranscriptItem::Assistant { text: text.into() },
-        }
+        TranscriptEntry::assistant(ts, text)
     }
 
     #[test]

@@ -350,6 +350,10 @@ impl App {
                 self.finish_event(ev);
                 Vec::new()
             }
+            AppEvent::TranscriptIndexed { agent, loaded } => {
+                self.transcript_indexed(&agent, loaded.map(|l| *l));
+                Vec::new()
+            }
         }
     }
 
@@ -455,7 +459,9 @@ impl App {
                     _ => {}
                 }
             }
-            EngineEvent::Transcript { agent_id, entry } => {
+            EngineEvent::Transcript {
+                agent_id, entry, ..
+            } => {
                 let name = self.agent_name(&agent_id);
                 match &entry.item {
                     TranscriptItem::ToolUse { .. } => {
@@ -505,10 +511,6 @@ impl App {
             EngineEvent::TranscriptLoaded { agent_id, entries } => {
                 if agent_id.is_orchestrator() {
                     self.chat.replace(entries);
-                } else {
-                    let keep = entries.len().saturating_sub(CHILD_TRANSCRIPT_CAP);
-                    self.transcripts
-                        .insert(agent_id, entries.into_iter().skip(keep).collect());
                 }
             }
             // Answered in `on_engine`.

@@ -55,4 +55,13 @@ pub(crate) enum AppEvent {
     /// What a worktree merge / discard would lose, or the engine's answer to one (posted by
     /// the tasks in `finish_glue::execute`).
     Finish(crate::ui::app::finish_glue::FinishEvent),
+    /// An agent's transcript file was indexed and a view built from it for the panels
+    /// showing it (`None`: it could not be; the failure was posted as `CommandFailed`).
+    /// Posted by `transcript_glue::execute`.
+    TranscriptIndexed {
+        /// Whose.
+        agent: crate::core::ids::AgentId,
+        /// Where its entries are, and the view built from them.
+        loaded: Option<Box<crate::ui::app::transcript_glue::LoadedTranscript>>,
+    },
 }

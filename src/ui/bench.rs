@@ -83,6 +83,7 @@ impl LayoutFrameBench {
                         ts: NOW - 100.0 + f64::from(k),
                         item,
                     },
+                    at: None,
                 })));
             }
         }

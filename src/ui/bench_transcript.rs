@@ -115,3 +115,92 @@ impl TranscriptFrameBench {
         self.frame();
     }
 }
+
+/// An AgentTranscript's case: a transcript file of `entries` entries (a repeating turn of a
+/// user message, a Bash call, its result and an answer), shown by a file-backed view.
+#[doc(hidden)]
+pub struct TranscriptFileBench {
+    _dir: tempfile::TempDir,
+    index: crate::store::transcript_index::TranscriptIndex,
+    state: TranscriptViewState,
+    theme: Theme,
+    buf: Buffer,
+    area: Rect,
+}
+
+impl TranscriptFileBench {
+    /// Write the file (as the engine's writer does) and index it.
+    pub fn new(entries: usize, width: u16, height: u16) -> std::io::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("t.jsonl");
+        let mut w = crate::store::transcripts::TranscriptWriter::open_path(&path)
+            .map_err(std::io::Error::other)?;
+        for i in 0..entries.div_ceil(4) {
+            let id = format!("t{i}");
+            for item in [
+                TranscriptItem::User {
+                    text: format!("request {i}"),
+                },
+                TranscriptItem::ToolUse {
+                    id: id.clone(),
+                    name: "Bash".into(),
+                    input: json!({"command": format!("cargo test -p crate_{i}")}),
+                },
+                TranscriptItem::ToolResult {
+                    tool_use_id: id,
+                    content: json!(format!("running 12 tests\ntest result: ok. {i} passed")),
+                    is_error: false,
+                },
+                TranscriptItem::Assistant {
+                    text: format!(
+                        "All **green** in crate_{i}; the next one is `crate_{}`.",
+                        i + 1
+                    ),
+                },
+            ] {
+                w.append(&entry(item)).map_err(std::io::Error::other)?;
+            }
+        }
+        w.flush().map_err(std::io::Error::other)?;
+        let index = crate::store::transcript_index::index_transcript(&path)
+            .map_err(std::io::Error::other)?;
+        let area = Rect::new(0, 0, width, height);
+        Ok(Self {
+            _dir: dir,
+            index,
+            state: TranscriptViewState::default(),
+            theme: Theme::dark(),
+            buf: Buffer::empty(area),
+            area,
+        })
+    }
+
+    /// Show the file from scratch: build the blocks from the file, wrap them, draw the end.
+    pub fn open(&mut self) -> usize {
+        self.state.load_file(&self.index);
+        self.frame();
+        self.state.total_lines()
+    }
+
+    /// Page up (newly visible entries are read back from the file) and draw.
+    pub fn page_up_and_frame(&mut self) {
+        self.state.page(true);
+        if self.state.following() {
+            // Reached the end of the way back: start over at the bottom.
+            self.state.follow_end();
+        }
+        self.frame();
+    }
+
+    fn frame(&mut self) {
+        self.state.prepare(self.area, &self.theme);
+        TranscriptView {
+            state: &self.state,
+            theme: &self.theme,
+            focused: true,
+            working: None,
+            empty_hint: "",
+        }
+        .render(self.area, &mut self.buf);
+    }
+}

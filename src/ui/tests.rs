@@ -56,6 +56,7 @@ fn entry(item: TranscriptItem) -> EngineEvent {
     EngineEvent::Transcript {
         agent_id: AgentId::orchestrator(),
         entry: TranscriptEntry { ts: NOW, item },
+        at: None,
     }
 }
 
@@ -180,6 +181,7 @@ fn busy_dashboard() -> App {
                     input: json!({"command": "cargo test --all"}),
                 },
             },
+            at: None,
         },
     );
     engine(&mut app, permission_event(&tests.id, "req1"));

@@ -92,6 +92,7 @@ fn app(layout: &str, overlay: &str) -> App {
                     ts: NOW + i as f64,
                     item: item.clone(),
                 },
+                at: None,
             })));
         }
     }

@@ -161,9 +161,9 @@ impl Harness {
         self.seen
             .iter()
             .filter_map(|e| match e {
-                EngineEvent::Transcript { agent_id, entry } if agent_id == id => {
-                    Some(entry.item.clone())
-                }
+                EngineEvent::Transcript {
+                    agent_id, entry, ..
+                } if agent_id == id => Some(entry.item.clone()),
                 _ => None,
             })
             .collect()

@@ -69,6 +69,12 @@ impl Session {
         }
     }
 
+    /// The app's process id.
+    #[allow(dead_code)] // not every suite needs it
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().unwrap()
+    }
+
     pub fn text(&self) -> String {
         self.parser.screen().contents()
     }

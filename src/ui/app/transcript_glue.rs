@@ -11,6 +11,7 @@ use crate::core::layout::Panel;
 use crate::core::time::Epoch;
 use crate::core::transcript::NoticeLevel;
 use crate::engine::{EngineEvent, EngineHandle};
+use crate::store::transcript_index::TranscriptIndex;
 use crate::ui::app_event::AppEvent;
 use crate::ui::layout::solve::visible_panels;
 use crate::ui::widgets::agent_table::visible_agents;
@@ -34,10 +35,45 @@ pub(crate) struct TranscriptUi {
     turn_started: HashMap<AgentId, Epoch>,
 }
 
+/// An agent's transcript file, indexed, with the view built from it (taken by the first
+/// panel showing the agent; any other panel builds its own from the index).
+#[derive(Debug)]
+pub(crate) struct LoadedTranscript {
+    /// Where the entries are.
+    pub index: TranscriptIndex,
+    /// The blocks, built off the UI task.
+    pub view: Option<TranscriptViewState>,
+}
+
+/// Events are `Clone`; a copy carries only the index (a panel taking it builds its view).
+impl Clone for LoadedTranscript {
+    fn clone(&self) -> Self {
+        Self {
+            index: self.index.clone(),
+            view: None,
+        }
+    }
+}
+
+/// The event the UI gets once `file` is indexed for `agent` (tests).
+#[cfg(test)]
+pub(crate) fn indexed_event(
+    file: &crate::store::transcript_index::TestTranscript,
+    agent: &AgentId,
+) -> AppEvent {
+    AppEvent::TranscriptIndexed {
+        agent: agent.clone(),
+        loaded: Some(Box::new(LoadedTranscript {
+            index: file.index(),
+            view: None,
+        })),
+    }
+}
+
 /// Side effects of the transcript UI.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TranscriptIntent {
-    /// Read the agent's whole transcript; it comes back as `EngineEvent::TranscriptLoaded`.
+    /// Index the agent's transcript file; it comes back as `AppEvent::TranscriptIndexed`.
     Load { agent: AgentId },
     /// Put text on the terminal's clipboard (OSC 52).
     Copy { text: String },
@@ -53,21 +89,27 @@ pub(crate) fn execute(
         TranscriptIntent::Copy { text } => write_osc52(&text),
         TranscriptIntent::Load { agent } => {
             tokio::spawn(async move {
-                let entries = match engine.load_transcript(agent.as_str()).await {
-                    Ok(entries) => entries,
+                let loaded = match engine.index_transcript(agent.as_str()).await {
+                    // Building the blocks reads the whole file: not on the UI task.
+                    Ok(index) => tokio::task::spawn_blocking(move || {
+                        let view = TranscriptViewState::from_file(&index);
+                        Box::new(LoadedTranscript {
+                            index,
+                            view: Some(view),
+                        })
+                    })
+                    .await
+                    .ok(),
                     Err(e) => {
                         let _ = posts.send(AppEvent::CommandFailed {
                             what: format!("loading the transcript of {agent}"),
                             error: e.to_string(),
                         });
                         // Still settle the panel: it shows what streamed since.
-                        Vec::new()
+                        None
                     }
                 };
-                let _ = posts.send(AppEvent::Engine(Box::new(EngineEvent::TranscriptLoaded {
-                    agent_id: agent,
-                    entries,
-                })));
+                let _ = posts.send(AppEvent::TranscriptIndexed { agent, loaded });
             });
         }
     }
@@ -112,22 +154,36 @@ impl App {
                     self.tr.turn_started.remove(&rec.id);
                 }
             }
-            EngineEvent::Transcript { agent_id, entry } if !agent_id.is_orchestrator() => {
+            EngineEvent::Transcript {
+                agent_id,
+                entry,
+                at,
+                ..
+            } if !agent_id.is_orchestrator() => {
                 for s in self.transcript_states() {
                     if s.agent() == Some(agent_id) {
-                        s.on_entry(entry);
-                    }
-                }
-            }
-            EngineEvent::TranscriptLoaded { agent_id, entries } if !agent_id.is_orchestrator() => {
-                for s in self.transcript_states() {
-                    if s.agent() == Some(agent_id) && s.loading() {
-                        s.on_loaded(entries.clone());
+                        s.on_entry(entry, *at);
                     }
                 }
             }
             _ => {}
         }
+    }
+
+    /// An agent's transcript was indexed: the panels waiting for it show it.
+    pub(super) fn transcript_indexed(&mut self, agent: &AgentId, loaded: Option<LoadedTranscript>) {
+        let mut shown = false;
+        let mut loaded = loaded;
+        for s in self.transcript_states() {
+            if s.agent() == Some(agent) && s.loading() {
+                match loaded.as_mut() {
+                    Some(l) => s.on_loaded(&l.index, l.view.take()),
+                    None => s.on_load_failed(),
+                }
+                shown = true;
+            }
+        }
+        self.dirty |= shown;
     }
 
     /// The agent a panel shows, from its props.

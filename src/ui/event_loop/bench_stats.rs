@@ -121,6 +121,7 @@ mod tests {
             s.event(&AppEvent::Engine(Box::new(EngineEvent::Transcript {
                 agent_id: crate::core::ids::AgentId("w1".into()),
                 entry: entry.clone(),
+                at: None,
             })));
         }
         // Not a transcript entry: not counted.

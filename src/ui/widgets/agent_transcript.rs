@@ -6,6 +6,7 @@
 use crate::core::agent::{AgentRecord, AgentState};
 use crate::core::ids::AgentId;
 use crate::core::transcript::TranscriptEntry;
+use crate::store::transcript_index::TranscriptIndex;
 use crate::ui::render::format;
 use crate::ui::render::theme::{Theme, state_glyph};
 use crate::ui::render::wrap::truncate;
@@ -37,8 +38,9 @@ enum Load {
     Idle,
     /// The App must ask the engine for it (it sets `Loading` when it does).
     Wanted,
-    /// Asked; entries streamed meanwhile wait here to be merged with the file.
-    Loading(Vec<TranscriptEntry>),
+    /// Asked; entries streamed meanwhile (with their file offsets) wait here to be merged
+    /// with the file's index.
+    Loading(Vec<(TranscriptEntry, Option<u64>)>),
     /// Shown, streaming.
     Loaded,
 }
@@ -121,30 +123,51 @@ impl AgentTranscriptState {
         matches!(self.load, Load::Wanted | Load::Loading(_))
     }
 
-    /// A streamed entry of the bound agent.
-    pub(crate) fn on_entry(&mut self, entry: &TranscriptEntry) {
+    /// A streamed entry of the bound agent; `at` is where its line starts in the agent's
+    /// transcript file.
+    pub(crate) fn on_entry(&mut self, entry: &TranscriptEntry, at: Option<u64>) {
         match &mut self.load {
-            Load::Loading(buf) => buf.push(entry.clone()),
-            Load::Loaded => self.view.push(entry.clone()),
-            // Wanted: the file read that follows will contain it.
+            Load::Loading(buf) => buf.push((entry.clone(), at)),
+            Load::Loaded => self.view.push_at(entry.clone(), at),
+            // Wanted: the index built next will cover it.
             Load::Idle | Load::Wanted => {}
         }
     }
 
-    /// The whole transcript read from disk: shown, with the entries streamed since the
-    /// request that the file did not contain yet (the file may hold some of them: the
-    /// overlap is dropped).
-    pub(crate) fn on_loaded(&mut self, mut entries: Vec<TranscriptEntry>) {
+    /// The transcript file's index (and the view built from it off the UI thread, if this
+    /// panel is the first to take it): shown, with the entries streamed since the request
+    /// that it does not cover (those whose line starts at or after its end, or that were
+    /// never written).
+    pub(crate) fn on_loaded(
+        &mut self,
+        index: &TranscriptIndex,
+        built: Option<TranscriptViewState>,
+    ) {
         let buffered = match std::mem::replace(&mut self.load, Load::Loaded) {
             Load::Loading(buf) => buf,
             _ => Vec::new(),
         };
-        let overlap = (0..=buffered.len().min(entries.len()))
-            .rev()
-            .find(|&k| entries[entries.len() - k..] == buffered[..k])
-            .unwrap_or(0);
-        entries.extend(buffered.into_iter().skip(overlap));
-        self.view.replace(entries);
+        match built {
+            Some(view) => self.view.adopt(view),
+            None => self.view.load_file(index),
+        }
+        for (entry, at) in buffered {
+            if at.is_none_or(|at| at >= index.end) {
+                self.view.push_at(entry, at);
+            }
+        }
+    }
+
+    /// The transcript could not be indexed: show what streams from now on.
+    pub(crate) fn on_load_failed(&mut self) {
+        let buffered = match std::mem::replace(&mut self.load, Load::Loaded) {
+            Load::Loading(buf) => buf,
+            _ => Vec::new(),
+        };
+        self.view.replace(Vec::new());
+        for (entry, _) in buffered {
+            self.view.push(entry);
+        }
     }
 
     /// Keys while the panel is focused (the App handles the permission bar first).

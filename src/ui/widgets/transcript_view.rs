@@ -10,10 +10,12 @@ use crate::core::time::Epoch;
 use crate::core::transcript::{
     NoticeLevel, TranscriptEntry, TranscriptItem, one_line, tool_display_name, tool_input_brief,
 };
+use crate::store::transcript_index::TranscriptIndex;
 use crate::ui::render::highlight::highlight;
 use crate::ui::render::markdown::{CodeCache, render_cached};
 use crate::ui::render::theme::Theme;
 use crate::ui::render::wrap::{truncate, wrap};
+use entries::Entries;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -33,36 +35,92 @@ pub(crate) struct Working {
     pub tool: Option<String>,
 }
 
-/// One display block: an entry, or a tool call with its result.
+/// One display block: an entry, or a tool call with its result. Small (24 bytes): a
+/// transcript of 50 000 blocks costs about a megabyte here; the wrapped lines of the blocks
+/// near the screen live in `TranscriptViewState::window`.
 #[derive(Debug)]
 struct Block {
-    /// The block's entry (the ToolUse for a tool call).
-    entry: usize,
-    /// A tool call's result entry, once it arrived.
-    result: Option<usize>,
-    collapsible: bool,
-    collapsed: bool,
-    /// A blank line before the block (part of `lines`).
-    gap: bool,
-    /// Wrapped at the state's width; empty unless the block is on screen (or was just wrapped).
-    lines: Vec<Line<'static>>,
-    /// Number of wrapped lines, kept when `lines` is dropped.
-    height: usize,
     /// Index of its first line in the whole transcript.
     start: usize,
-    /// Highlighted code blocks (survive re-wraps at another width).
-    code: CodeCache,
+    /// The block's entry (the ToolUse for a tool call).
+    entry: u32,
+    /// A tool call's result entry once it arrived, else `NO_RESULT`.
+    result: u32,
+    /// Number of wrapped lines at the state's width.
+    height: u32,
+    flags: u8,
 }
+
+const NO_RESULT: u32 = u32::MAX;
+/// Can be expanded and collapsed.
+const COLLAPSIBLE: u8 = 1;
+const COLLAPSED: u8 = 2;
+/// A blank line before the block (part of its lines).
+const GAP: u8 = 4;
+/// A tool call, tool result or thinking (consecutive ones have no gap between them).
+const TOOLISH: u8 = 8;
 
 impl Block {
     fn end(&self) -> usize {
-        self.start + self.height
+        self.start + self.height()
+    }
+
+    fn height(&self) -> usize {
+        self.height as usize
     }
 
     fn header(&self) -> usize {
-        self.start + usize::from(self.gap)
+        self.start + usize::from(self.gap())
+    }
+
+    fn entry(&self) -> usize {
+        self.entry as usize
+    }
+
+    fn result(&self) -> Option<usize> {
+        (self.result != NO_RESULT).then_some(self.result as usize)
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    fn collapsible(&self) -> bool {
+        self.has(COLLAPSIBLE)
+    }
+
+    fn collapsed(&self) -> bool {
+        self.has(COLLAPSED)
+    }
+
+    fn gap(&self) -> bool {
+        self.has(GAP)
+    }
+
+    fn set_collapsed(&mut self, on: bool) {
+        if on {
+            self.flags |= COLLAPSED;
+        } else {
+            self.flags &= !COLLAPSED;
+        }
     }
 }
+
+/// Index as stored in a `Block` (a transcript never has 4 billion entries).
+fn idx32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(NO_RESULT - 1)
+}
+
+/// A block's wrapped lines at the state's width, and its highlighted code blocks (which
+/// survive re-wraps at another width).
+#[derive(Debug, Default)]
+struct Wrapped {
+    lines: Vec<Line<'static>>,
+    code: CodeCache,
+}
+
+/// Blocks kept wrapped on each side of the screen, so short scrolls do not wrap again.
+const WINDOW_MARGIN: usize = 32;
 
 #[derive(Debug, Default)]
 struct Search {
@@ -74,19 +132,19 @@ struct Search {
     current: usize,
 }
 
-/// The transcript, its wrapped-line cache (per block), collapse state, selection, scroll
-/// position (follow mode unless the user scrolled back) and search.
+/// The transcript, its wrapped-line cache (for the blocks near the screen), collapse state,
+/// selection, scroll position (follow mode unless the user scrolled back) and search.
 #[derive(Debug, Default)]
 pub(crate) struct TranscriptViewState {
-    entries: Vec<TranscriptEntry>,
+    entries: Entries,
     blocks: Vec<Block>,
-    /// tool_use id → block of a call whose result has not arrived yet.
-    open_tools: HashMap<String, usize>,
+    /// tool_use id → (block, `Bash cargo test`) of a call whose result has not arrived yet.
+    open_tools: HashMap<String, (usize, String)>,
     /// Width the wrapped blocks were laid out for.
     width: u16,
     /// Where the lines were drawn at the last `prepare` (mouse hit-testing, paging).
     area: Rect,
-    /// Blocks `[..wrapped]` have lines at `width`.
+    /// Blocks `[..wrapped]` have a height at `width`.
     wrapped: usize,
     /// Wrapped blocks to wrap again (result arrived, toggled).
     stale: Vec<usize>,
@@ -104,45 +162,64 @@ pub(crate) struct TranscriptViewState {
     search: Option<Search>,
     /// The theme of the last `prepare`, to wrap blocks again when they come into view.
     theme: Option<Theme>,
-    /// Blocks whose `lines` are filled.
-    cached: Vec<usize>,
+    /// Wrapped lines of the blocks on screen (and a margin around it), by block.
+    window: HashMap<usize, Wrapped>,
     /// Lines drawn by the last render (tests check virtualization).
     #[cfg(test)]
     pub(crate) drawn: std::cell::Cell<usize>,
 }
 
 impl TranscriptViewState {
-    /// Append an entry. A tool result joins its call's block (only that block is wrapped
-    /// again); a turn end closes calls still open (interrupted ones).
+    /// Append an entry kept in memory (the orchestrator chat).
     pub(crate) fn push(&mut self, entry: TranscriptEntry) {
+        self.push_at(entry, None);
+    }
+
+    /// Append a streamed entry; `at` is where its line starts in the transcript file this
+    /// view reads (see `load_file`), so it need not stay in memory.
+    pub(crate) fn push_at(&mut self, entry: TranscriptEntry, at: Option<u64>) {
         let idx = self.entries.len();
-        let (collapsible, tool_id) = match &entry.item {
+        let touched = self.add(&entry, idx);
+        self.entries.push(entry, at);
+        if let Some(b) = touched {
+            self.search_add(b);
+        }
+    }
+
+    /// Fold entry `idx` into the blocks: a tool result joins its call's block (only that
+    /// block is wrapped again); a turn end closes calls still open (interrupted ones). Returns
+    /// the block it went into, if any.
+    fn add(&mut self, entry: &TranscriptEntry, idx: usize) -> Option<usize> {
+        let (collapsible, tool) = match &entry.item {
             TranscriptItem::ToolResult { tool_use_id, .. } => {
-                if let Some(b) = self.open_tools.remove(tool_use_id) {
-                    self.entries.push(entry);
-                    self.blocks[b].result = Some(idx);
+                if let Some((b, _)) = self.open_tools.remove(tool_use_id) {
+                    self.blocks[b].result = idx32(idx);
                     if b < self.wrapped {
                         self.stale.push(b);
                     }
-                    self.search_add(b);
-                    return;
+                    return Some(b);
                 }
                 (true, None)
             }
-            TranscriptItem::ToolUse { id, .. } => (true, Some(id.clone())),
+            TranscriptItem::ToolUse { id, name, input } => {
+                let brief = format!(
+                    "{} {}",
+                    tool_display_name(name).1,
+                    one_line(&tool_input_brief(name, input), 60)
+                );
+                (true, Some((id.clone(), brief)))
+            }
             TranscriptItem::Thinking { text } if !text.trim().is_empty() => (true, None),
             TranscriptItem::TurnEnd {
                 is_error: false, ..
             } => {
                 self.open_tools.clear();
-                self.entries.push(entry);
-                return;
+                return None;
             }
             TranscriptItem::Assistant { text } | TranscriptItem::Thinking { text }
                 if text.trim().is_empty() =>
             {
-                self.entries.push(entry);
-                return;
+                return None;
             }
             TranscriptItem::TurnEnd { .. } => {
                 self.open_tools.clear();
@@ -154,50 +231,96 @@ impl TranscriptViewState {
             | TranscriptItem::Unknown { .. }
             | TranscriptItem::Notice { .. } => (false, None),
         };
-        let toolish = |item: &TranscriptItem| {
-            matches!(
-                item,
-                TranscriptItem::ToolUse { .. }
-                    | TranscriptItem::ToolResult { .. }
-                    | TranscriptItem::Thinking { .. }
-            )
-        };
+        let toolish = matches!(
+            entry.item,
+            TranscriptItem::ToolUse { .. }
+                | TranscriptItem::ToolResult { .. }
+                | TranscriptItem::Thinking { .. }
+        );
         let gap = self
             .blocks
             .last()
-            .is_some_and(|prev| !(toolish(&self.entries[prev.entry].item) && toolish(&entry.item)));
+            .is_some_and(|prev| !(prev.has(TOOLISH) && toolish));
         let b = self.blocks.len();
-        if let Some(id) = tool_id {
-            self.open_tools.insert(id, b);
+        if let Some((id, brief)) = tool {
+            self.open_tools.insert(id, (b, brief));
         }
-        self.entries.push(entry);
+        let mut flags = 0;
+        for (on, flag) in [
+            (collapsible, COLLAPSIBLE),
+            (collapsible && !self.expand_all, COLLAPSED),
+            (gap, GAP),
+            (toolish, TOOLISH),
+        ] {
+            if on {
+                flags |= flag;
+            }
+        }
         self.blocks.push(Block {
-            entry: idx,
-            result: None,
-            collapsible,
-            collapsed: collapsible && !self.expand_all,
-            gap,
-            lines: Vec::new(),
-            height: 0,
             start: 0,
-            code: CodeCache::new(),
+            entry: idx32(idx),
+            result: NO_RESULT,
+            height: 0,
+            flags,
         });
-        self.search_add(b);
+        Some(b)
     }
 
-    /// Replace the whole transcript (session switch, transcript loaded); back to follow mode.
-    pub(crate) fn replace(&mut self, entries: Vec<TranscriptEntry>) {
+    /// Back to empty (keeping width, area and the expand-all choice), in follow mode.
+    fn reset(&mut self, entries: Entries) {
         let (width, area, expand_all) = (self.width, self.area, self.expand_all);
         *self = Self {
+            entries,
             width,
             area,
             expand_all,
             ..Self::default()
         };
-        self.entries.reserve(entries.len());
+    }
+
+    /// Replace the whole transcript with entries kept in memory (session switch); back to
+    /// follow mode.
+    pub(crate) fn replace(&mut self, entries: Vec<TranscriptEntry>) {
+        self.reset(Entries::default());
         for e in entries {
             self.push(e);
         }
+    }
+
+    /// Show the transcript file `index` describes: its entries are read once, in order, to
+    /// build the blocks, and again only when drawn, searched or copied. Entries streamed
+    /// afterwards come with `push_at`. Back to follow mode.
+    pub(crate) fn load_file(&mut self, index: &TranscriptIndex) {
+        self.adopt(Self::from_file(index));
+    }
+
+    /// A view of the transcript file `index` describes, its blocks built (reads the whole file
+    /// once: done on a blocking thread, then handed to [`Self::adopt`]).
+    pub(crate) fn from_file(index: &TranscriptIndex) -> Self {
+        let mut s = Self {
+            entries: Entries::for_file(index),
+            ..Self::default()
+        };
+        for &offset in &index.offsets {
+            let Some(entry) = s.entries.read_file(offset) else {
+                break;
+            };
+            let idx = s.entries.push_indexed(offset);
+            s.add(&entry, idx);
+        }
+        s
+    }
+
+    /// Show `built` (from [`Self::from_file`]) in place of this transcript, keeping the
+    /// layout width and the expand-all choice; back to follow mode.
+    pub(crate) fn adopt(&mut self, mut built: Self) {
+        built.width = self.width;
+        built.area = self.area;
+        if self.expand_all && !built.expand_all {
+            built.toggle_all();
+        }
+        built.expand_all = self.expand_all;
+        *self = built;
     }
 
     /// Drop everything (the chat's `/clear`).
@@ -206,22 +329,22 @@ impl TranscriptViewState {
         self.replace(Vec::new());
     }
 
-    /// The entries, in order.
-    #[allow(dead_code)] // API for other panels (notes/transcript_view_api.md)
-    pub(crate) fn entries(&self) -> &[TranscriptEntry] {
-        &self.entries
-    }
-
     /// Number of entries.
-    #[allow(dead_code)] // API for other panels (notes/transcript_view_api.md)
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
-    /// No entries.
-    #[allow(dead_code)] // API for other panels (notes/transcript_view_api.md)
-    pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    /// Entry `i` (read back from the file when it is not kept in memory).
+    #[cfg(test)]
+    pub(crate) fn entry(&self, i: usize) -> TranscriptEntry {
+        self.entries.get(i).into_owned()
+    }
+
+    /// Entries kept in memory (the rest is read back from the file on demand).
+    #[cfg(test)]
+    pub(crate) fn entries_in_memory(&self) -> usize {
+        self.entries.in_memory()
     }
 
     /// Wrapped lines in the whole transcript (as of the last `prepare`).
@@ -247,6 +370,9 @@ impl TranscriptViewState {
             self.wrapped = 0;
             self.total = 0;
             self.stale.clear();
+            for w in self.window.values_mut() {
+                w.lines = Vec::new();
+            }
         }
         self.area = area;
         self.theme = Some(theme.clone());
@@ -258,22 +384,22 @@ impl TranscriptViewState {
         if let Some(&first) = stale.first() {
             let top0 = self.top;
             for &b in &stale {
-                let old = self.blocks[b].height;
-                let lines = self.block_lines(b, width, theme);
-                let block = &mut self.blocks[b];
-                block.height = lines.len();
-                block.lines = lines;
-                self.cached.push(b);
-                let new = block.height;
+                let old = self.blocks[b].height();
+                let mut w = self.window.remove(&b).unwrap_or_default();
+                w.lines = self.block_lines(b, width, theme, &mut w.code);
+                let new = w.lines.len();
+                self.blocks[b].height = idx32(new);
+                let start = self.blocks[b].start;
+                self.window.insert(b, w);
                 // Keep the view still when a block above it changes size.
-                if self.pinned && block.start + old <= top0 {
+                if self.pinned && start + old <= top0 {
                     self.top = (self.top + new).saturating_sub(old);
                 }
             }
             let mut start = self.blocks[first].start;
             for block in &mut self.blocks[first..self.wrapped] {
                 block.start = start;
-                start += block.height;
+                start += block.height();
             }
             self.total = start;
         }
@@ -282,17 +408,18 @@ impl TranscriptViewState {
         let n = self.blocks.len();
         let keep_from = n.saturating_sub(usize::from(area.height) + 1);
         for b in self.wrapped..n {
-            let lines = self.block_lines(b, width, theme);
+            let mut w = self.window.remove(&b).unwrap_or_default();
+            w.lines = self.block_lines(b, width, theme, &mut w.code);
             let block = &mut self.blocks[b];
-            block.height = lines.len();
+            block.height = idx32(w.lines.len());
             block.start = self.total;
-            self.total += block.height;
+            self.total += block.height();
             if b >= keep_from {
-                block.lines = lines;
-                self.cached.push(b);
+                self.window.insert(b, w);
             }
         }
         self.wrapped = n;
+        self.entries.settle();
         if let Some(b) = self.reveal.take() {
             self.reveal_block(b);
         }
@@ -300,7 +427,7 @@ impl TranscriptViewState {
         self.fill_window();
     }
 
-    /// Give the blocks on screen their lines and drop everybody else's.
+    /// Give the blocks on screen their lines and drop those far from it.
     fn fill_window(&mut self) {
         let (first, end) = if self.wrapped == 0 || self.total == 0 {
             (0, 0)
@@ -310,19 +437,16 @@ impl TranscriptViewState {
             let last = self.block_of_line(last_line).min(self.wrapped - 1);
             (first, last + 1)
         };
-        let blocks = &mut self.blocks;
-        self.cached.retain(|&b| {
-            let on_screen = (first..end).contains(&b);
-            if !on_screen && let Some(block) = blocks.get_mut(b) {
-                block.lines = Vec::new();
-            }
-            on_screen
-        });
+        let keep = first.saturating_sub(WINDOW_MARGIN)..end + WINDOW_MARGIN;
+        self.window.retain(|b, _| keep.contains(b));
         for b in first..end {
             self.ensure_lines(b);
         }
-        self.cached.sort_unstable();
-        self.cached.dedup();
+    }
+
+    /// The wrapped lines of block `b`, if it is in the window.
+    fn lines_of(&self, b: usize) -> &[Line<'static>] {
+        self.window.get(&b).map_or(&[], |w| &w.lines)
     }
 
     /// Wrap block `b` again if its lines were dropped (needs a `prepare` first).
@@ -330,22 +454,21 @@ impl TranscriptViewState {
         let Some(block) = self.blocks.get(b) else {
             return;
         };
-        if b >= self.wrapped || !block.lines.is_empty() || block.height == 0 {
+        if b >= self.wrapped || !self.lines_of(b).is_empty() || block.height == 0 {
             return;
         }
         let Some(theme) = self.theme.take() else {
             return;
         };
-        let lines = self.block_lines(b, usize::from(self.width).max(1), &theme);
+        let mut w = self.window.remove(&b).unwrap_or_default();
+        w.lines = self.block_lines(b, usize::from(self.width).max(1), &theme, &mut w.code);
         self.theme = Some(theme);
-        let block = &mut self.blocks[b];
-        if lines.len() != block.height {
+        if w.lines.len() != self.blocks[b].height() {
             // Cannot happen at the same width; re-measure at the next `prepare` if it does.
             tracing::warn!("transcript block {b} re-wrapped to a different height");
             self.stale.push(b);
         }
-        block.lines = lines;
-        self.cached.push(b);
+        self.window.insert(b, w);
     }
 
     fn height(&self) -> usize {
@@ -459,8 +582,7 @@ impl TranscriptViewState {
         let needle_line = self.search.as_ref().and_then(|s| {
             (!s.query.is_empty() && s.hits.get(s.current) == Some(&b))
                 .then(|| {
-                    block
-                        .lines
+                    self.lines_of(b)
                         .iter()
                         .position(|l| lower(&line_text(l)).contains(&s.query))
                 })
@@ -482,10 +604,10 @@ impl TranscriptViewState {
 
     /// Expand or collapse block `b` (only it is wrapped again).
     fn toggle(&mut self, b: usize) -> bool {
-        let Some(block) = self.blocks.get_mut(b).filter(|x| x.collapsible) else {
+        let Some(block) = self.blocks.get_mut(b).filter(|x| x.collapsible()) else {
             return false;
         };
-        block.collapsed = !block.collapsed;
+        block.set_collapsed(!block.collapsed());
         if b < self.wrapped {
             self.stale.push(b);
         }
@@ -503,11 +625,11 @@ impl TranscriptViewState {
     /// Expand every collapsible block if any is collapsed, else collapse them all; new blocks
     /// follow the choice.
     pub(crate) fn toggle_all(&mut self) {
-        let expand = self.blocks.iter().any(|b| b.collapsible && b.collapsed);
+        let expand = self.blocks.iter().any(|b| b.collapsible() && b.collapsed());
         self.expand_all = expand;
         for (i, b) in self.blocks.iter_mut().enumerate() {
-            if b.collapsible && b.collapsed == expand {
-                b.collapsed = !expand;
+            if b.collapsible() && b.collapsed() == expand {
+                b.set_collapsed(!expand);
                 if i < self.wrapped {
                     self.stale.push(i);
                 }
@@ -583,10 +705,10 @@ impl TranscriptViewState {
         self.ensure_lines(b);
         // A match hidden in a collapsed block: open it.
         let block = &self.blocks[b];
-        if block.collapsible
-            && block.collapsed
-            && !block
-                .lines
+        if block.collapsible()
+            && block.collapsed()
+            && !self
+                .lines_of(b)
                 .iter()
                 .any(|l| lower(&line_text(l)).contains(&query))
         {
@@ -633,41 +755,44 @@ impl TranscriptViewState {
 
     /// `Bash cargo test`: the newest call whose result has not arrived.
     pub(crate) fn in_flight_tool(&self) -> Option<String> {
-        let b = *self.open_tools.values().max()?;
-        match &self.entries[self.blocks[b].entry].item {
-            TranscriptItem::ToolUse { name, input, .. } => Some(format!(
-                "{} {}",
-                tool_display_name(name).1,
-                one_line(&tool_input_brief(name, input), 60)
-            )),
-            _ => None,
-        }
+        self.open_tools
+            .values()
+            .max_by_key(|(b, _)| *b)
+            .map(|(_, brief)| brief.clone())
     }
 
     /// Everything a block says, unabridged.
     fn block_text(&self, b: usize) -> String {
         let block = &self.blocks[b];
-        let mut out = item_text(&self.entries[block.entry].item);
-        if let Some(r) = block.result {
+        let mut out = item_text(&self.entries.get(block.entry()).item);
+        if let Some(r) = block.result() {
             out.push_str("\n\n");
-            out.push_str(&item_text(&self.entries[r].item));
+            out.push_str(&item_text(&self.entries.get(r).item));
         }
         out
     }
 
-    fn block_lines(&mut self, b: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    fn block_lines(
+        &self,
+        b: usize,
+        width: usize,
+        theme: &Theme,
+        code: &mut CodeCache,
+    ) -> Vec<Line<'static>> {
         let mut out = Vec::new();
-        let block = &mut self.blocks[b];
-        if block.gap {
+        let block = &self.blocks[b];
+        if block.gap() {
             out.push(Line::default());
         }
-        let result = block.result.map(|r| &self.entries[r].item);
-        let item = &self.entries[block.entry].item;
-        let collapsed = block.collapsed;
+        let result = block.result().map(|r| self.entries.get(r));
+        let result = result.as_ref().map(|r| &r.item);
+        let entry = self.entries.get(block.entry());
+        let item = &entry.item;
+        let collapsed = block.collapsed();
         match item {
             TranscriptItem::User { text } => user_lines(text, width, theme, &mut out),
             TranscriptItem::Assistant { text } => {
-                render_cached(text, width, theme, &mut out, &mut block.code);
+                render_cached(text, width, theme, &mut out, code);
             }
             TranscriptItem::Thinking { text } => {
                 thinking_lines(text, collapsed, width, theme, &mut out)
@@ -1080,7 +1205,7 @@ impl TranscriptView<'_> {
             .filter(|q| !q.is_empty());
         let mut drawn = 0;
         for row in 0..h {
-            while b < s.wrapped && li >= s.blocks[b].height {
+            while b < s.wrapped && li >= s.blocks[b].height() {
                 b += 1;
                 li = 0;
             }
@@ -1090,13 +1215,13 @@ impl TranscriptView<'_> {
             let y = lines_area.y + row as u16;
             let block = &s.blocks[b];
             // Off the window `prepare` filled (scrolled meanwhile): left blank this frame.
-            let Some(line) = block.lines.get(li) else {
+            let Some(line) = s.lines_of(b).get(li) else {
                 li += 1;
                 continue;
             };
             buf.set_line(lines_area.x, y, line, lines_area.width);
             drawn += 1;
-            if self.focused && s.selected == Some(b) && (li > 0 || !block.gap) {
+            if self.focused && s.selected == Some(b) && (li > 0 || !block.gap()) {
                 buf.set_style(Rect::new(lines_area.x, y, lines_area.width, 1), t.selection);
                 if let Some(cell) = buf.cell_mut((lines_area.x, y))
                     && cell.symbol() == " "
@@ -1219,5 +1344,6 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+mod entries;
 #[cfg(test)]
 mod tests;

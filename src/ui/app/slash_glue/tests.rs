@@ -352,6 +352,7 @@ fn view_commands_clear_agents_help_permissions() {
                     text: "old words here".into(),
                 },
             },
+            at: None,
         },
     );
     assert!(screen(&mut a, 160, 45).contains("old words here"));

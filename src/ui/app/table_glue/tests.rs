@@ -127,6 +127,7 @@ fn busy() -> App {
                     text: "Ready when you are.".into(),
                 },
             },
+            at: None,
         },
     );
     engine(

@@ -9,6 +9,7 @@ use crate::core::ids::RequestId;
 use crate::core::layout::{Workspace, WorkspaceTab, parse_spec};
 use crate::core::permission::{Decision, PermissionRequest};
 use crate::core::transcript::{TranscriptEntry, TranscriptItem};
+use crate::store::transcript_index::TestTranscript;
 use crate::ui::app::AppInit;
 use crossterm::event::{Event, KeyModifiers};
 use ratatui::Terminal;
@@ -79,6 +80,7 @@ fn text(agent: &str, t: &str) -> EngineEvent {
             ts: NOW,
             item: TranscriptItem::Assistant { text: t.into() },
         },
+        at: None,
     }
 }
 
@@ -105,18 +107,16 @@ fn a_follow_selection_panel_loads_the_selected_agent_and_streams_it() {
     let intents = engine(&mut app, text("b2b2b2b2b2b2", "beta output"));
     assert_eq!(loads(&intents), ["a1a1a1a1a1a1"]);
     engine(&mut app, text("a1a1a1a1a1a1", "streamed while loading"));
-    let intents = engine(
-        &mut app,
-        EngineEvent::TranscriptLoaded {
-            agent_id: AgentId("a1a1a1a1a1a1".into()),
-            entries: vec![TranscriptEntry {
-                ts: NOW - 5.0,
-                item: TranscriptItem::Assistant {
-                    text: "from the file".into(),
-                },
-            }],
+    let file = TestTranscript::with(&[TranscriptEntry {
+        ts: NOW - 5.0,
+        item: TranscriptItem::Assistant {
+            text: "from the file".into(),
         },
-    );
+    }]);
+    let intents = app.handle(crate::ui::app::transcript_glue::indexed_event(
+        &file,
+        &AgentId("a1a1a1a1a1a1".into()),
+    ));
     assert!(loads(&intents).is_empty(), "loaded once");
     engine(&mut app, text("a1a1a1a1a1a1", "live output"));
     let s = screen(&mut app, 160, 30);
@@ -151,13 +151,11 @@ fn open_transcript_focuses_the_follower_or_opens_an_overlay() {
     assert!(app.transcript_overlay_open());
     let intents = app.handle(AppEvent::Tick);
     assert_eq!(loads(&intents), ["a1a1a1a1a1a1"]);
-    engine(
-        &mut app,
-        EngineEvent::TranscriptLoaded {
-            agent_id: AgentId("a1a1a1a1a1a1".into()),
-            entries: Vec::new(),
-        },
-    );
+    let file = TestTranscript::new();
+    app.handle(crate::ui::app::transcript_glue::indexed_event(
+        &file,
+        &AgentId("a1a1a1a1a1a1".into()),
+    ));
     engine(&mut app, text("a1a1a1a1a1a1", "hello from alpha"));
     let s = screen(&mut app, 100, 30);
     assert!(s.contains("Transcript: alpha · Esc closes"), "{s}");
@@ -244,6 +242,7 @@ fn the_working_row_shows_elapsed_time_and_the_tool_in_flight() {
                     input: json!({"command": "cargo build"}),
                 },
             },
+            at: None,
         },
     );
     assert!(app.needs_tick());
@@ -261,13 +260,11 @@ fn a_panel_follows_an_agent_streaming_five_thousand_messages() {
     let mut app = app(follow_layout());
     let intents = engine(&mut app, text("a1a1a1a1a1a1", "message 0"));
     assert_eq!(loads(&intents), ["a1a1a1a1a1a1"]);
-    engine(
-        &mut app,
-        EngineEvent::TranscriptLoaded {
-            agent_id: AgentId("a1a1a1a1a1a1".into()),
-            entries: Vec::new(),
-        },
-    );
+    let file = TestTranscript::new();
+    app.handle(crate::ui::app::transcript_glue::indexed_event(
+        &file,
+        &AgentId("a1a1a1a1a1a1".into()),
+    ));
     // Frames drawn while the stream runs, as the loop would (every 500 messages here).
     for i in 1..5000 {
         engine(&mut app, text("a1a1a1a1a1a1", &format!("message {i}")));

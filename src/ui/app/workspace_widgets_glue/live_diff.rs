@@ -94,6 +94,7 @@ mod tests {
         AppEvent::Engine(Box::new(EngineEvent::Transcript {
             agent_id: AgentId("w1".into()),
             entry: TranscriptEntry { ts: 1.0, item },
+            at: None,
         }))
     }
 

@@ -185,23 +185,23 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
     assert_eq!(a.focus, Focus::Panel("diff".into()));
     assert_eq!(table_selected(&a), Some(alpha.id.clone()));
     answer(&mut a, &mut cmds, &mut posts, ReviewView::Whole, WHOLE).await;
-    a.handle(AppEvent::Engine(Box::new(EngineEvent::TranscriptLoaded {
-        agent_id: alpha.id.clone(),
-        entries: vec![
-            TranscriptEntry {
-                ts: NOW - 290.0,
-                item: TranscriptItem::User {
-                    text: "make the parser report errors".into(),
-                },
+    let file = crate::store::transcript_index::TestTranscript::with(&[
+        TranscriptEntry {
+            ts: NOW - 290.0,
+            item: TranscriptItem::User {
+                text: "make the parser report errors".into(),
             },
-            TranscriptEntry {
-                ts: NOW - 100.0,
-                item: TranscriptItem::Assistant {
-                    text: "Done: `build` errors propagate, `check` runs after.".into(),
-                },
+        },
+        TranscriptEntry {
+            ts: NOW - 100.0,
+            item: TranscriptItem::Assistant {
+                text: "Done: `build` errors propagate, `check` runs after.".into(),
             },
-        ],
-    })));
+        },
+    ]);
+    a.handle(crate::ui::app::transcript_glue::indexed_event(
+        &file, &alpha.id,
+    ));
     let s = draw(&mut a, 160, 45);
     assert!(
         s.contains("alpha · whole branch vs merge base 9f8e7d6 + uncommitted · 2 commit(s)"),
@@ -399,6 +399,7 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
         a.handle(AppEvent::Engine(Box::new(EngineEvent::Transcript {
             agent_id: beta.id.clone(),
             entry: TranscriptEntry { ts: NOW, item },
+            at: None,
         })));
     }
     a.sync_workspace_widgets();

@@ -7,6 +7,7 @@ use super::*;
 use crate::core::ids::RequestId;
 use crate::core::permission::PermissionRequest;
 use crate::core::transcript::TranscriptItem;
+use crate::store::transcript_index::TestTranscript;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
@@ -22,44 +23,65 @@ fn key(c: KeyCode) -> KeyEvent {
     KeyEvent::new(c, KeyModifiers::NONE)
 }
 
+/// A panel bound to `a1` that was handed `entries` as its transcript file.
+fn loaded(entries: &[TranscriptEntry]) -> (AgentTranscriptState, TestTranscript) {
+    let mut file = TestTranscript::new();
+    for x in entries {
+        file.append(x);
+    }
+    let mut s = AgentTranscriptState::for_agent(AgentId("a1".into()));
+    s.take_wanted();
+    s.on_loaded(&file.index(), None);
+    (s, file)
+}
+
+fn timestamps(s: &AgentTranscriptState) -> Vec<f64> {
+    (0..s.view.len()).map(|i| s.view.entry(i).ts).collect()
+}
+
 #[test]
 fn a_load_merges_with_what_streamed_meanwhile_without_duplicates() {
+    let mut file = TestTranscript::new();
+    file.append(&e(0.5, "zero"));
     let mut s = AgentTranscriptState::for_agent(AgentId("a1".into()));
     assert!(s.loading());
-    // Streamed before the request went out: the file will have it.
-    s.on_entry(&e(1.0, "one"));
+    // Streamed before the request went out: the index will cover it.
+    let at = file.append(&e(1.0, "one"));
+    s.on_entry(&e(1.0, "one"), Some(at));
     assert_eq!(s.take_wanted(), Some(AgentId("a1".into())));
     assert_eq!(s.take_wanted(), None, "asked once");
-    // Streamed while the file is read: "two" made it into the file, "three" did not.
-    s.on_entry(&e(2.0, "two"));
-    s.on_entry(&e(3.0, "three"));
-    s.on_loaded(vec![e(0.5, "zero"), e(1.0, "one"), e(2.0, "two")]);
+    // Streamed while the file is indexed: "two" made it into the index, "three" did not,
+    // "four" could not be written at all.
+    let at = file.append(&e(2.0, "two"));
+    s.on_entry(&e(2.0, "two"), Some(at));
+    let index = file.index();
+    let at = file.append(&e(3.0, "three"));
+    s.on_entry(&e(3.0, "three"), Some(at));
+    s.on_entry(&e(3.5, "four"), None);
+    s.on_loaded(&index, Some(TranscriptViewState::from_file(&index)));
     assert!(!s.loading());
-    let texts: Vec<f64> = s.view.entries().iter().map(|x| x.ts).collect();
-    assert_eq!(texts, [0.5, 1.0, 2.0, 3.0]);
-    s.on_entry(&e(4.0, "four"));
-    assert_eq!(s.view.len(), 5, "streams once loaded");
+    assert_eq!(timestamps(&s), [0.5, 1.0, 2.0, 3.0, 3.5]);
+    let at = file.append(&e(4.0, "five"));
+    s.on_entry(&e(4.0, "five"), Some(at));
+    assert_eq!(s.view.len(), 6, "streams once loaded");
+    assert_eq!(s.view.entry(5), e(4.0, "five"));
 }
 
 #[test]
 fn rebinding_starts_over() {
-    let mut s = AgentTranscriptState::for_agent(AgentId("a1".into()));
-    s.take_wanted();
-    s.on_loaded(vec![e(1.0, "x")]);
+    let (mut s, _file) = loaded(&[e(1.0, "x")]);
     assert!(
         !s.bind(Some(AgentId("a1".into()))),
         "same agent: nothing to do"
     );
     assert!(s.bind(Some(AgentId("a2".into()))));
-    assert!(s.view.is_empty());
+    assert_eq!(s.view.len(), 0);
     assert_eq!(s.take_wanted(), Some(AgentId("a2".into())));
 }
 
 #[test]
 fn keys_browse_type_search_and_copy() {
-    let mut s = AgentTranscriptState::for_agent(AgentId("a1".into()));
-    s.take_wanted();
-    s.on_loaded(vec![
+    let (mut s, _file) = loaded(&[
         e(1.0, "alpha"),
         TranscriptEntry {
             ts: 2.0,
@@ -126,9 +148,7 @@ fn record() -> AgentRecord {
 
 fn render_panel(w: u16, h: u16) -> Terminal<TestBackend> {
     let theme = Theme::dark();
-    let mut s = AgentTranscriptState::for_agent(AgentId("a1".into()));
-    s.take_wanted();
-    s.on_loaded(vec![
+    let (mut s, _file) = loaded(&[
         TranscriptEntry {
             ts: 0.0,
             item: TranscriptItem::User {

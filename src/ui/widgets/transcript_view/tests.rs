@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::store::transcript_index::TestTranscript;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
@@ -33,9 +34,8 @@ fn text(t: &str) -> TranscriptEntry {
 }
 
 fn all_text(s: &TranscriptViewState) -> Vec<String> {
-    s.blocks
-        .iter()
-        .flat_map(|b| b.lines.iter().map(line_text))
+    (0..s.blocks.len())
+        .flat_map(|b| s.lines_of(b).iter().map(line_text))
         .collect()
 }
 
@@ -66,8 +66,8 @@ fn a_tool_result_joins_its_call_and_shows_one_summary_line() {
         ]
     );
     // The failed call's glyph and result are red.
-    assert_eq!(s.blocks[1].lines[1].spans[0].style, theme.error);
-    assert_eq!(s.blocks[1].lines[0].spans[0].style, theme.error);
+    assert_eq!(s.lines_of(1)[1].spans[0].style, theme.error);
+    assert_eq!(s.lines_of(1)[0].spans[0].style, theme.error);
 }
 
 #[test]
@@ -95,11 +95,15 @@ fn toggling_one_block_rewraps_only_it() {
     s.push(text("after"));
     s.prepare(area(40, 20), &theme);
     let before = s.total_lines();
-    let ptrs: Vec<_> = s.blocks.iter().map(|b| b.lines.as_ptr()).collect();
+    let ptrs: Vec<_> = (0..s.blocks.len())
+        .map(|b| s.lines_of(b).as_ptr())
+        .collect();
     s.selected = Some(1);
     assert!(s.toggle_selected());
     s.prepare(area(40, 20), &theme);
-    let ptrs2: Vec<_> = s.blocks.iter().map(|b| b.lines.as_ptr()).collect();
+    let ptrs2: Vec<_> = (0..s.blocks.len())
+        .map(|b| s.lines_of(b).as_ptr())
+        .collect();
     assert_eq!(ptrs[0], ptrs2[0], "block above untouched");
     assert_eq!(ptrs[2], ptrs2[2], "block below untouched");
     assert_ne!(ptrs[1], ptrs2[1]);
@@ -190,11 +194,16 @@ fn search_finds_text_in_collapsed_blocks_and_opens_them() {
     assert!(s.search_next(true));
     assert_eq!(s.search_status(), Some((1, 2, "needle")));
     s.prepare(area(40, 8), &theme);
-    assert!(!s.blocks[1].collapsed, "the match was hidden: block opened");
+    assert!(
+        !s.blocks[1].collapsed(),
+        "the match was hidden: block opened"
+    );
     let visible: Vec<String> = (s.top..s.top + 8)
         .filter_map(|l| {
             let b = s.block_of_line(l);
-            s.blocks.get(b).map(|x| line_text(&x.lines[l - x.start]))
+            s.blocks
+                .get(b)
+                .map(|x| line_text(&s.lines_of(b)[l - x.start]))
         })
         .collect();
     assert!(
@@ -245,10 +254,10 @@ fn rendering_a_million_lines_draws_only_the_visible_rows() {
     assert_eq!(s.drawn.get(), 40);
     assert_eq!(s.top, 500_000);
     // An append wraps only the new block.
-    let before = s.blocks[0].lines.as_ptr();
+    let before = s.lines_of(0).as_ptr();
     s.push(text("tail"));
     s.prepare(area(80, 40), &theme);
-    assert_eq!(s.blocks[0].lines.as_ptr(), before);
+    assert_eq!(s.lines_of(0).as_ptr(), before);
 }
 
 #[test]
@@ -284,12 +293,12 @@ fn edits_expand_to_a_coloured_diff_and_thinking_to_its_text() {
             "  ⎿ running…",
         ]
     );
-    assert_eq!(s.blocks[1].lines[1].spans[1].style, theme.error);
-    assert_eq!(s.blocks[1].lines[2].spans[1].style, theme.ok);
+    assert_eq!(s.lines_of(1)[1].spans[1].style, theme.error);
+    assert_eq!(s.lines_of(1)[2].spans[1].style, theme.ok);
     // New blocks follow "expand all".
     s.push(bash("b", "ls"));
     s.prepare(area(60, 20), &theme);
-    assert!(!s.blocks[2].collapsed);
+    assert!(!s.blocks[2].collapsed());
 }
 
 #[test]
@@ -304,7 +313,7 @@ fn a_click_on_a_header_toggles_its_block() {
     assert!(!s.click(Position::new(6, 4)), "the gap is not a header");
     assert!(s.click(Position::new(6, 5)));
     s.prepare(Rect::new(5, 3, 40, 10), &theme);
-    assert!(!s.blocks[1].collapsed);
+    assert!(!s.blocks[1].collapsed());
     assert!(!s.click(Position::new(1, 5)), "outside the area");
 }
 
@@ -328,7 +337,7 @@ fn synthetic_agent_messages_read_as_notices() {
             "› plain question"
         ]
     );
-    assert_eq!(s.blocks[0].lines[0].spans[0].style, theme.info);
+    assert_eq!(s.lines_of(0)[0].spans[0].style, theme.info);
 }
 
 #[test]
@@ -436,15 +445,15 @@ fn code_blocks_are_highlighted() {
         s.prepare(area(80, 40), &theme);
         s
     };
-    let code = s.blocks[2]
-        .lines
+    let code = s
+        .lines_of(2)
         .iter()
         .find(|l| line_text(l).contains("let verbose"))
         .expect("code line");
     let colours: std::collections::HashSet<_> = code.spans.iter().map(|sp| sp.style.fg).collect();
     assert!(colours.len() > 2, "syntax colours: {code:?}");
     assert_eq!(
-        s.blocks[2].code.len(),
+        s.window[&2].code.len(),
         1,
         "highlighted once, cached on the block"
     );
@@ -458,19 +467,27 @@ fn only_the_blocks_on_screen_keep_their_wrapped_lines() {
         s.push(text(&format!("message number {i}")));
     }
     s.prepare(area(40, 10), &theme);
-    let with_lines =
-        |s: &TranscriptViewState| s.blocks.iter().filter(|b| !b.lines.is_empty()).count();
+    let with_lines = |s: &TranscriptViewState| s.window.len();
     assert_eq!(
         s.total_lines(),
         2000 * 2 - 1,
         "heights are kept for every block"
     );
-    assert!(with_lines(&s) <= 6, "{} blocks hold lines", with_lines(&s));
-    assert!(!s.blocks[1999].lines.is_empty());
+    let bound = 6 + 2 * WINDOW_MARGIN;
+    assert!(
+        with_lines(&s) <= bound,
+        "{} blocks hold lines",
+        with_lines(&s)
+    );
+    assert!(!s.lines_of(1999).is_empty());
     // Scrolling brings the lines back for the new screen and drops the old ones.
     s.goto_top();
-    assert!(with_lines(&s) <= 6, "{} blocks hold lines", with_lines(&s));
-    assert!(s.blocks[1999].lines.is_empty());
+    assert!(
+        with_lines(&s) <= bound,
+        "{} blocks hold lines",
+        with_lines(&s)
+    );
+    assert!(s.lines_of(1999).is_empty());
     let mut buf = Buffer::empty(Rect::new(0, 0, 40, 10));
     TranscriptView {
         state: &s,
@@ -488,5 +505,179 @@ fn only_the_blocks_on_screen_keep_their_wrapped_lines() {
     s.prepare(area(40, 10), &theme);
     let b = s.block_of_line(s.top);
     assert!((1495..=1500).contains(&b), "view at block {b}");
-    assert!(!s.blocks[1500].lines.is_empty());
+    assert!(!s.lines_of(1500).is_empty());
+}
+
+/// A turn of four entries: user, a Bash call, its result, an answer.
+fn turn(i: usize) -> [TranscriptEntry; 4] {
+    let id = format!("t{i}");
+    [
+        e(TranscriptItem::User {
+            text: format!("request {i}"),
+        }),
+        bash(&id, &format!("echo {i}")),
+        result(&id, &format!("out {i}\nmore {i}"), i % 7 == 0),
+        text(&format!(
+            "answer number {i}, with **markdown** and some words to wrap"
+        )),
+    ]
+}
+
+fn screen_text(s: &TranscriptViewState, theme: &Theme, w: u16, h: u16) -> Vec<String> {
+    let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+    TranscriptView {
+        state: s,
+        theme,
+        focused: true,
+        working: None,
+        empty_hint: "",
+    }
+    .render(Rect::new(0, 0, w, h), &mut buf);
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect()
+}
+
+#[test]
+fn a_file_backed_view_shows_the_same_as_memory_and_keeps_no_entries() {
+    let theme = Theme::dark();
+    let mut file = TestTranscript::new();
+    let mut mem = TranscriptViewState::default();
+    for i in 0..2000 {
+        for x in turn(i) {
+            file.append_buffered(&x);
+            mem.push(x);
+        }
+    }
+    file.flush();
+    let mut disk = TranscriptViewState::default();
+    disk.load_file(&file.index());
+    assert_eq!(disk.len(), 8000);
+    assert_eq!(
+        disk.blocks.len(),
+        mem.blocks.len(),
+        "calls paired with results"
+    );
+    assert_eq!(disk.entries_in_memory(), 0);
+    for s in [&mut mem, &mut disk] {
+        s.prepare(area(50, 12), &theme);
+    }
+    assert_eq!(disk.total_lines(), mem.total_lines());
+    assert_eq!(
+        screen_text(&disk, &theme, 50, 12),
+        screen_text(&mem, &theme, 50, 12)
+    );
+    // Far back, search, expand, copy: the same, still without keeping entries.
+    for s in [&mut mem, &mut disk] {
+        s.goto_top();
+        s.scroll_lines(false, 1234);
+        s.prepare(area(50, 12), &theme);
+    }
+    assert_eq!(
+        screen_text(&disk, &theme, 50, 12),
+        screen_text(&mem, &theme, 50, 12)
+    );
+    for s in [&mut mem, &mut disk] {
+        assert_eq!(s.search("out 777"), 1);
+        s.prepare(area(50, 12), &theme);
+        s.toggle_selected();
+        s.prepare(area(50, 12), &theme);
+    }
+    let shown = screen_text(&disk, &theme, 50, 12);
+    assert_eq!(shown, screen_text(&mem, &theme, 50, 12));
+    assert!(shown.iter().any(|l| l.contains("echo 777")), "{shown:#?}");
+    assert_eq!(disk.selected_text(), mem.selected_text());
+    assert!(disk.selected_text().unwrap().contains("more 777"));
+    // A width change wraps everything again from the file.
+    for s in [&mut mem, &mut disk] {
+        s.prepare(area(31, 12), &theme);
+    }
+    assert_eq!(disk.total_lines(), mem.total_lines());
+    assert_eq!(disk.entries_in_memory(), 0);
+    assert!(disk.window.len() <= 12 + 2 * WINDOW_MARGIN);
+}
+
+#[test]
+fn streamed_entries_leave_memory_once_the_file_holds_them() {
+    let theme = Theme::dark();
+    let mut file = TestTranscript::new();
+    let mut s = TranscriptViewState::default();
+    s.load_file(&file.index());
+    // Buffered by the writer (not in the file yet): kept.
+    for i in 0..100 {
+        for x in turn(i) {
+            let at = file.append_buffered(&x);
+            s.push_at(x, Some(at));
+        }
+    }
+    s.prepare(area(60, 20), &theme);
+    assert_eq!(
+        s.entries_in_memory(),
+        400,
+        "the file does not hold them yet"
+    );
+    file.flush();
+    for i in 100..200 {
+        for x in turn(i) {
+            let at = file.append(&x);
+            s.push_at(x, Some(at));
+        }
+    }
+    assert_eq!(s.entries_in_memory(), 800, "kept until drawn");
+    s.prepare(area(60, 20), &theme);
+    assert_eq!(
+        s.entries_in_memory(),
+        1,
+        "only the newest stays (its line's end is not known yet)"
+    );
+    // A view nobody draws (a hidden tab) lets go in large batches.
+    for i in 200..2000 {
+        for x in turn(i) {
+            let at = file.append(&x);
+            s.push_at(x, Some(at));
+        }
+    }
+    assert!(
+        s.entries_in_memory() <= entries::SETTLE_UNDRAWN,
+        "{} kept undrawn",
+        s.entries_in_memory()
+    );
+    // Entries that could not be written stay.
+    s.push_at(text("never written"), None);
+    assert_eq!(s.entry(8000), text("never written"));
+    assert_eq!(s.entry(5), turn(1)[1]);
+    assert_eq!(s.entry(7997), turn(1999)[1]);
+    s.prepare(area(60, 20), &theme);
+    let shown = screen_text(&s, &theme, 60, 20);
+    assert!(
+        shown.iter().any(|l| l.contains("never written")),
+        "{shown:#?}"
+    );
+}
+
+#[test]
+fn an_entry_the_file_lost_reads_as_a_visible_error() {
+    let theme = Theme::dark();
+    let mut file = TestTranscript::new();
+    file.append(&text("first"));
+    for i in 0..2000 {
+        file.append_buffered(&text(&format!("later {i}")));
+    }
+    file.flush();
+    let index = file.index();
+    let mut s = TranscriptViewState::default();
+    s.load_file(&index);
+    s.prepare(area(60, 6), &theme);
+    // The file is cut short behind the view's back (past the reader's buffer); the top
+    // blocks are read again when scrolled to at another width.
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&index.path)
+        .unwrap();
+    f.set_len(index.offsets[1]).unwrap();
+    s.goto_top();
+    s.prepare(area(70, 6), &theme);
+    let shown = screen_text(&s, &theme, 70, 6).join("\n");
+    assert!(shown.contains("first"), "{shown}");
+    assert!(shown.contains("transcript line unreadable"), "{shown}");
 }
