@@ -795,3 +795,60 @@ async fn permission_mode_switch_reports_the_clis_answer_as_a_typed_event() {
     }
     h.shutdown().await;
 }
+
+/// Quitting with an idle orchestrator, a finished child and a child hung mid-turn that
+/// ignores SIGTERM (agents.json is now written while they are being stopped): when `shutdown`
+/// returns, no process group is left and agents.json holds every final state.
+#[tokio::test]
+async fn quitting_returns_with_every_child_gone_and_the_final_states_saved() {
+    let mut h = Harness::start(
+        json!({"version": 1, "scripts": [
+            {"match": "HANG", "turns": [[{"text": "before"}, {"hang_control": true}]]},
+            {"match": "*", "turns": [[{"text": "finished"}]]}
+        ]}),
+        Options {
+            orchestrator: true,
+            ..Options::default()
+        },
+    );
+    let orch = AgentId::orchestrator();
+    let done = h
+        .handle
+        .spawn("done".into(), spawn_opts("finish"))
+        .await
+        .unwrap();
+    let hung = h
+        .handle
+        .spawn("hung".into(), spawn_opts("HANG now"))
+        .await
+        .unwrap();
+    // First: the waits for states look back at what was seen, this one does not.
+    h.wait_for("the hung turn to be under way", |e| {
+        matches!(e, EngineEvent::Transcript { agent_id, entry, .. }
+            if agent_id == &hung && entry.item == TranscriptItem::Assistant { text: "before".into() })
+    })
+    .await;
+    h.wait_state(&done, AgentState::Done).await;
+    h.wait_state(&orch, AgentState::Idle).await;
+    let pgids: Vec<i32> = h
+        .argv()
+        .iter()
+        .map(|a| a["pgid"].as_i64().unwrap() as i32)
+        .collect();
+    assert_eq!(pgids.len(), 3, "{:?}", h.argv());
+    tokio::time::timeout(common::WAIT, h.handle.shutdown())
+        .await
+        .expect("shutdown timed out");
+    for g in &pgids {
+        assert!(!group_alive(*g), "process group {g} outlived the shutdown");
+    }
+    let (saved, _) = patchfeld::store::agents::load_agents(
+        &patchfeld::store::paths::ProjectPaths::new(h.dir.path()),
+    );
+    let state = |id: &AgentId| saved.iter().find(|r| &r.id == id).map(|r| r.state);
+    assert_eq!(state(&orch), Some(AgentState::Done));
+    assert_eq!(state(&done), Some(AgentState::Done));
+    assert_eq!(state(&hung), Some(AgentState::Error));
+    let hung_rec = saved.iter().find(|r| r.id == hung).unwrap();
+    assert_eq!(hung_rec.error.as_deref(), Some("app exited while running"));
+}

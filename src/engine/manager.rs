@@ -36,6 +36,7 @@ mod faults;
 pub use faults::INTERRUPT_GRACE;
 mod orch_session;
 mod permits;
+mod quit;
 mod reroot;
 pub use reroot::resolve_dir;
 mod transcript_load;
@@ -954,6 +955,7 @@ impl Manager {
                 self.set_error(&id, "app exited while running");
             }
         }
+        self.settle_for_quit();
     }
 
     fn shutdown_complete(&self) -> bool {
@@ -1447,15 +1449,7 @@ impl Manager {
             });
         }
         if let Some(r) = self.records.get_mut(id) {
-            let before = r.state;
-            r.state = state;
-            r.current_tool = None;
-            if let Some(e) = &error {
-                r.error = Some(e.clone());
-            }
-            if r.ended_at.is_none() || before != state {
-                r.ended_at = Some(now());
-            }
+            quit::record_exit(r, state, error.as_deref());
         }
         self.dirty.insert(id.clone());
         if let Some(e) = error {

@@ -264,9 +264,13 @@ impl AgentsSaver {
     }
 
     /// Record the newest state of all agents. Non-blocking; older unsaved snapshots are dropped.
+    /// A snapshot equal to the newest one changes nothing (no write).
     pub fn update(&self, records: Vec<AgentRecord>) {
         {
             let mut p = lock(&self.shared.pending);
+            if p.latest.as_deref() == Some(&records) {
+                return;
+            }
             p.latest = Some(Arc::new(records));
             p.generation += 1;
         }
@@ -284,6 +288,18 @@ impl AgentsSaver {
                 std::io::Error::other(e.to_string()),
             )),
         }
+    }
+
+    /// Start writing the newest snapshot now, without the debounce and without waiting for it
+    /// (the app quitting saves while its children are still being stopped). A later
+    /// [`flush`](Self::flush) waits for this write and does not repeat it.
+    pub fn write_soon(&self) {
+        let shared = Arc::clone(&self.shared);
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = shared.write_latest() {
+                tracing::warn!(error = %e, "saving agents.json failed");
+            }
+        });
     }
 
     /// How many times the file has been written.
@@ -570,6 +586,53 @@ mod tests {
         saver.update(last.clone());
         drop(saver);
         assert_eq!(on_disk(&paths), last);
+    }
+
+    /// The engine hands the saver a snapshot after every batch; one equal to the last changes
+    /// nothing, so the quit's final flush does not rewrite what was saved when it began.
+    #[tokio::test]
+    async fn an_unchanged_snapshot_is_not_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = ProjectPaths::new(dir.path());
+        let saver = AgentsSaver::spawn(&paths);
+        let recs = vec![record("aaaaaaaaaaaa", AgentState::Done, 1.0)];
+        saver.update(recs.clone());
+        saver.flush().await.unwrap();
+        let writes = saver.writes();
+        saver.update(recs.clone());
+        saver.flush().await.unwrap();
+        assert_eq!(saver.writes(), writes);
+        let changed = vec![record("aaaaaaaaaaaa", AgentState::Error, 1.0)];
+        saver.update(changed.clone());
+        saver.flush().await.unwrap();
+        assert_eq!(saver.writes(), writes + 1);
+        assert_eq!(on_disk(&paths), changed);
+    }
+
+    /// `write_soon` writes without the debounce and without being awaited; the flush after it
+    /// waits for that write instead of writing again.
+    #[tokio::test]
+    async fn write_soon_lands_without_a_flush_and_the_flush_adds_no_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = ProjectPaths::new(dir.path());
+        // A debounce far longer than the test: only `write_soon` can write in time.
+        let saver = AgentsSaver::spawn_to(paths.agents(), Duration::from_secs(3600));
+        let mut rx = saver.subscribe_writes();
+        saver.update(vec![record("aaaaaaaaaaaa", AgentState::Running, 1.0)]);
+        tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|n| *n >= 1))
+            .await
+            .unwrap()
+            .unwrap();
+        let last = vec![record("aaaaaaaaaaaa", AgentState::Done, 1.0)];
+        saver.update(last.clone());
+        saver.write_soon();
+        tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|n| *n >= 2))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(on_disk(&paths), last);
+        saver.flush().await.unwrap();
+        assert_eq!(saver.writes(), 2);
     }
 
     #[tokio::test]
