@@ -103,12 +103,18 @@ pub fn launch<M: Send + 'static>(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    // SAFETY: the closure runs in the forked child before exec and only calls prctl, which is
-    // async-signal-safe. If patchfeld itself dies without cleaning up (SIGKILL, abort), the
-    // kernel then kills the child too, so no agent outlives the app.
+    // SAFETY: the closure runs in the forked child before exec and only calls prctl, getppid
+    // and _exit, which are async-signal-safe. If patchfeld itself dies without cleaning up
+    // (SIGKILL, abort), the kernel then kills the child too, so no agent outlives the app. If
+    // it died between the fork and the prctl, the death signal never comes: the child sees it
+    // has been re-parented and leaves before exec.
+    let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
             Ok(())
         });
     }
