@@ -73,8 +73,9 @@ pub(crate) fn indexed_event(
 /// Side effects of the transcript UI.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TranscriptIntent {
-    /// Index the agent's transcript file; it comes back as `AppEvent::TranscriptIndexed`.
-    Load { agent: AgentId },
+    /// Index the agent's transcript file (and measure its blocks for a panel whose lines are
+    /// `area`); it comes back as `AppEvent::TranscriptIndexed`.
+    Load { agent: AgentId, area: Rect },
     /// Put text on the terminal's clipboard (OSC 52).
     Copy { text: String },
 }
@@ -87,12 +88,12 @@ pub(crate) fn execute(
 ) {
     match intent {
         TranscriptIntent::Copy { text } => write_osc52(&text),
-        TranscriptIntent::Load { agent } => {
+        TranscriptIntent::Load { agent, area } => {
             tokio::spawn(async move {
                 let loaded = match engine.index_transcript(agent.as_str()).await {
                     // Building the blocks reads the whole file: not on the UI task.
                     Ok(index) => tokio::task::spawn_blocking(move || {
-                        let view = TranscriptViewState::from_file(&index);
+                        let view = TranscriptViewState::from_file(&index, area);
                         Box::new(LoadedTranscript {
                             index,
                             view: Some(view),
@@ -232,8 +233,11 @@ impl App {
             }
         }
         self.transcript_states()
-            .filter_map(AgentTranscriptState::take_wanted)
-            .map(|agent| Intent::Transcript(TranscriptIntent::Load { agent }))
+            .filter_map(|s| {
+                let area = s.view.area();
+                s.take_wanted()
+                    .map(|agent| Intent::Transcript(TranscriptIntent::Load { agent, area }))
+            })
             .collect()
     }
 

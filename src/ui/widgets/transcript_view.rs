@@ -291,12 +291,13 @@ impl TranscriptViewState {
     /// build the blocks, and again only when drawn, searched or copied. Entries streamed
     /// afterwards come with `push_at`. Back to follow mode.
     pub(crate) fn load_file(&mut self, index: &TranscriptIndex) {
-        self.adopt(Self::from_file(index));
+        self.adopt(Self::from_file(index, Rect::default()));
     }
 
-    /// A view of the transcript file `index` describes, its blocks built (reads the whole file
-    /// once: done on a blocking thread, then handed to [`Self::adopt`]).
-    pub(crate) fn from_file(index: &TranscriptIndex) -> Self {
+    /// A view of the transcript file `index` describes, its blocks built and, when `area` is
+    /// known, measured at its width (reads the whole file: done on a blocking thread, then
+    /// handed to [`Self::adopt`], so the UI only wraps the screenful it draws).
+    pub(crate) fn from_file(index: &TranscriptIndex, area: Rect) -> Self {
         let mut s = Self {
             entries: Entries::for_file(index),
             ..Self::default()
@@ -308,19 +309,32 @@ impl TranscriptViewState {
             let idx = s.entries.push_indexed(offset);
             s.add(&entry, idx);
         }
+        if !area.is_empty() {
+            // Heights do not depend on colours; the UI wraps what it shows in its theme.
+            s.prepare(area, &Theme::dark());
+            s.window.clear();
+            s.theme = None;
+        }
         s
     }
 
     /// Show `built` (from [`Self::from_file`]) in place of this transcript, keeping the
-    /// layout width and the expand-all choice; back to follow mode.
+    /// expand-all choice; back to follow mode. Blocks measured at another width than this
+    /// view's are measured again at the next `prepare`.
     pub(crate) fn adopt(&mut self, mut built: Self) {
-        built.width = self.width;
-        built.area = self.area;
+        if built.area.is_empty() {
+            built.area = self.area;
+        }
         if self.expand_all && !built.expand_all {
             built.toggle_all();
         }
         built.expand_all = self.expand_all;
         *self = built;
+    }
+
+    /// Where the lines were drawn at the last `prepare`.
+    pub(crate) fn area(&self) -> Rect {
+        self.area
     }
 
     /// Drop everything (the chat's `/clear`).

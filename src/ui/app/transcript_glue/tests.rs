@@ -88,7 +88,7 @@ fn loads(intents: &[Intent]) -> Vec<String> {
     intents
         .iter()
         .filter_map(|i| match i {
-            Intent::Transcript(TranscriptIntent::Load { agent }) => Some(agent.to_string()),
+            Intent::Transcript(TranscriptIntent::Load { agent, .. }) => Some(agent.to_string()),
             _ => None,
         })
         .collect()

@@ -177,7 +177,7 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
     let intents = key(&mut a, KeyCode::Char('v'));
     assert!(
         intents.iter().any(|i| matches!(i, Intent::Transcript(
-            crate::ui::app::transcript_glue::TranscriptIntent::Load { agent }) if *agent == alpha.id)),
+            crate::ui::app::transcript_glue::TranscriptIntent::Load { agent, .. }) if *agent == alpha.id)),
         "{intents:?}"
     );
     assert_eq!(a.ws.tabs().len(), 2, "the review opens as a tab");

@@ -58,7 +58,13 @@ fn a_load_merges_with_what_streamed_meanwhile_without_duplicates() {
     let at = file.append(&e(3.0, "three"));
     s.on_entry(&e(3.0, "three"), Some(at));
     s.on_entry(&e(3.5, "four"), None);
-    s.on_loaded(&index, Some(TranscriptViewState::from_file(&index)));
+    s.on_loaded(
+        &index,
+        Some(TranscriptViewState::from_file(
+            &index,
+            Rect::new(0, 0, 60, 20),
+        )),
+    );
     assert!(!s.loading());
     assert_eq!(timestamps(&s), [0.5, 1.0, 2.0, 3.0, 3.5]);
     let at = file.append(&e(4.0, "five"));

@@ -681,3 +681,39 @@ fn an_entry_the_file_lost_reads_as_a_visible_error() {
     assert!(shown.contains("first"), "{shown}");
     assert!(shown.contains("transcript line unreadable"), "{shown}");
 }
+
+#[test]
+fn a_view_measured_off_the_ui_thread_draws_like_one_built_on_it() {
+    let theme = Theme::dark();
+    let mut file = TestTranscript::new();
+    for i in 0..500 {
+        for x in turn(i) {
+            file.append_buffered(&x);
+        }
+    }
+    file.flush();
+    let index = file.index();
+    let mut here = TranscriptViewState::default();
+    here.load_file(&index);
+    here.prepare(area(50, 12), &theme);
+    let built = TranscriptViewState::from_file(&index, area(50, 12));
+    assert_eq!(
+        built.wrapped,
+        built.blocks.len(),
+        "measured where it was built"
+    );
+    assert!(built.window.is_empty(), "no lines in the build theme");
+    let mut adopted = TranscriptViewState::default();
+    adopted.adopt(built);
+    adopted.prepare(area(50, 12), &theme);
+    assert_eq!(adopted.total_lines(), here.total_lines());
+    assert_eq!(
+        screen_text(&adopted, &theme, 50, 12),
+        screen_text(&here, &theme, 50, 12)
+    );
+    // Measured at another width: measured again.
+    let mut narrow = TranscriptViewState::default();
+    narrow.adopt(TranscriptViewState::from_file(&index, area(30, 12)));
+    narrow.prepare(area(50, 12), &theme);
+    assert_eq!(narrow.total_lines(), here.total_lines());
+}
