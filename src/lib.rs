@@ -13,5 +13,6 @@ pub mod fake_agent;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod history;
+pub mod memory;
 pub mod store;
 pub mod ui;

@@ -94,6 +94,8 @@ pub(crate) fn execute(
                     // Building the blocks reads the whole file: not on the UI task.
                     Ok(index) => tokio::task::spawn_blocking(move || {
                         let view = TranscriptViewState::from_file(&index, area);
+                        // This thread's arena parsed the whole file: give it back.
+                        crate::memory::release_free_memory();
                         Box::new(LoadedTranscript {
                             index,
                             view: Some(view),
