@@ -120,6 +120,83 @@ fn transcript_page_up_file_50k_entries_160x45(bencher: divan::Bencher) {
     bencher.bench_local(|| b.page_up_and_frame());
 }
 
+/// Markdown + wrap of a long (~20 KB) assistant message at 100 columns (what a new transcript
+/// block costs), code highlighting included.
+#[divan::bench(sample_count = 20)]
+fn markdown_wrap_long_assistant_message(bencher: divan::Bencher) {
+    let text = patchfeld::ui::bench_transcript::long_assistant_message();
+    bencher.bench_local(|| patchfeld::ui::bench_transcript::markdown_wrap(&text, 100));
+}
+
+/// Permission rule matching: 40 rules (Bash prefixes, path globs, MCP tools, a deny) against a
+/// compound Bash line (every part checked) and an Edit of a file deep in the project.
+#[divan::bench(args = ["bash", "edit"])]
+fn rule_matching(bencher: divan::Bencher, which: &str) {
+    use patchfeld::core::permission::{
+        Behavior, CallContext, Grants, PermissionRequest, Rule, RulePattern, RuleSource,
+    };
+    let mut patterns: Vec<String> = (0..30).map(|i| format!("Bash(tool{i} run:*)")).collect();
+    patterns.extend(
+        [
+            "Bash(git status:*)",
+            "Bash(git diff:*)",
+            "Bash(cargo test:*)",
+        ]
+        .map(String::from),
+    );
+    patterns.extend((0..5).map(|i| format!("Edit(src/mod{i}/**)")));
+    patterns.push("mcp__patchfeld__list_agents".into());
+    let mut rules: Vec<Rule> = patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Rule {
+            id: format!("r{i}"),
+            rule: RulePattern::parse(p).unwrap(),
+            behavior: Behavior::Allow,
+            scope: "*".into(),
+            source: RuleSource::Session,
+            created_at: 0.0,
+            created_by: "bench".into(),
+            from_request: None,
+            expires_at: None,
+            hits: 0,
+            last_hit: None,
+        })
+        .collect();
+    let mut deny = rules[0].clone();
+    deny.id = "deny".into();
+    deny.rule = RulePattern::parse("Bash(rm:*)").unwrap();
+    deny.behavior = Behavior::Deny;
+    rules.push(deny);
+    let grants = Grants { rules };
+    let (tool, input) = match which {
+        "bash" => (
+            "Bash",
+            serde_json::json!({"command": "git status && cargo test -p core 2>&1 | tail -n 5; git diff --stat"}),
+        ),
+        _ => (
+            "Edit",
+            serde_json::json!({"file_path": "/proj/src/mod4/a/b/c/deep.rs", "old_string": "a", "new_string": "b"}),
+        ),
+    };
+    let req = PermissionRequest {
+        request_id: patchfeld::core::ids::RequestId("r".into()),
+        tool_name: tool.into(),
+        input,
+        description: None,
+        blocked_path: None,
+        suggestions: serde_json::Value::Null,
+        tool_use_id: None,
+    };
+    let ctx = CallContext {
+        agent_name: "bench",
+        project_root: std::path::Path::new("/proj"),
+        cwd: std::path::Path::new("/proj"),
+        now: 0.0,
+    };
+    bencher.bench_local(|| divan::black_box(grants.decide(&req, &ctx)));
+}
+
 /// History (`ctrl-h`) over 10 000 past agents: build the list from the records and draw one
 /// 160x45 frame (the bar is < 100 ms; previews load lazily and are not part of it).
 #[divan::bench(sample_count = 20)]

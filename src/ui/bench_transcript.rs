@@ -204,3 +204,32 @@ impl TranscriptFileBench {
         .render(self.area, &mut self.buf);
     }
 }
+
+/// A long assistant message (about 20 KB of headings, paragraphs, lists, a table and code)
+/// rendered as markdown and wrapped at `width`, as the transcript does for a new block;
+/// returns the number of lines. Code highlighting is not cached between calls.
+#[doc(hidden)]
+pub fn markdown_wrap(text: &str, width: usize) -> usize {
+    let mut out = Vec::new();
+    crate::ui::render::markdown::render(text, width, &Theme::dark(), &mut out);
+    out.len()
+}
+
+/// The message `markdown_wrap` is measured with.
+#[doc(hidden)]
+pub fn long_assistant_message() -> String {
+    let mut t = String::new();
+    for i in 0..20 {
+        t.push_str(&format!(
+            "## Step {i}: what changed\n\nThe parser now reports **every** error with its \
+             position instead of stopping at the first one, and `check` runs after `build` so \
+             the two never race for the same files. See [the notes](https://example.com) for \
+             the reasoning behind the *new* order.\n\n- first point about step {i}\n- second \
+             point, a little longer so that it wraps at a narrow width\n  - nested detail\n\n\
+             | file | change |\n|---|---|\n| src/parse.rs | +42 -7 |\n\n```rust\n\
+             fn step_{i}(input: &str) -> Result<Ast, Vec<Error>> {{\n    let tokens = lex(input)?;\n\
+                 parse(&tokens)\n}}\n```\n\n"
+        ));
+    }
+    t
+}

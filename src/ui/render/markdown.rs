@@ -17,7 +17,6 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 pub(crate) type CodeCache = HashMap<u64, Option<Vec<StyledLine>>>;
 
 /// Render `text` as markdown into lines at most `width` columns wide.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn render(text: &str, width: usize, theme: &Theme, out: &mut Vec<Line<'static>>) {
     render_cached(text, width, theme, out, &mut CodeCache::new());
 }
