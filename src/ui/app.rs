@@ -350,8 +350,8 @@ impl App {
                 self.finish_event(ev);
                 Vec::new()
             }
-            AppEvent::TranscriptIndexed { agent, loaded } => {
-                self.transcript_indexed(&agent, loaded.map(|l| *l));
+            AppEvent::TranscriptIndexed { request, loaded } => {
+                self.transcript_indexed(request, loaded.map(|l| *l));
                 Vec::new()
             }
         }

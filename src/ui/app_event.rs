@@ -59,8 +59,8 @@ pub(crate) enum AppEvent {
     /// showing it (`None`: it could not be; the failure was posted as `CommandFailed`).
     /// Posted by `transcript_glue::execute`.
     TranscriptIndexed {
-        /// Whose.
-        agent: crate::core::ids::AgentId,
+        /// The `TranscriptIntent::Load` request it answers.
+        request: u64,
         /// Where its entries are, and the view built from them.
         loaded: Option<Box<crate::ui::app::transcript_glue::LoadedTranscript>>,
     },

@@ -33,6 +33,8 @@ pub(crate) struct TranscriptUi {
     overlay: Option<Box<AgentTranscriptState>>,
     /// When each busy agent's current turn began (for the working row).
     turn_started: HashMap<AgentId, Epoch>,
+    /// The last transcript load request handed out.
+    next_request: u64,
 }
 
 /// An agent's transcript file, indexed, with the view built from it (taken by the first
@@ -55,14 +57,23 @@ impl Clone for LoadedTranscript {
     }
 }
 
-/// The event the UI gets once `file` is indexed for `agent` (tests).
+/// The answer to the transcript load among `intents`, as if `file` were the agent's
+/// transcript (tests).
 #[cfg(test)]
-pub(crate) fn indexed_event(
+#[allow(clippy::expect_used)]
+pub(crate) fn answer_load(
     file: &crate::store::transcript_index::TestTranscript,
-    agent: &AgentId,
+    intents: &[Intent],
 ) -> AppEvent {
+    let request = intents
+        .iter()
+        .find_map(|i| match i {
+            Intent::Transcript(TranscriptIntent::Load { request, .. }) => Some(*request),
+            _ => None,
+        })
+        .expect("no transcript load asked");
     AppEvent::TranscriptIndexed {
-        agent: agent.clone(),
+        request,
         loaded: Some(Box::new(LoadedTranscript {
             index: file.index(),
             view: None,
@@ -74,8 +85,12 @@ pub(crate) fn indexed_event(
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TranscriptIntent {
     /// Index the agent's transcript file (and measure its blocks for a panel whose lines are
-    /// `area`); it comes back as `AppEvent::TranscriptIndexed`.
-    Load { agent: AgentId, area: Rect },
+    /// `area`); it comes back as `AppEvent::TranscriptIndexed` for `request`.
+    Load {
+        agent: AgentId,
+        area: Rect,
+        request: u64,
+    },
     /// Put text on the terminal's clipboard (OSC 52).
     Copy { text: String },
 }
@@ -88,7 +103,11 @@ pub(crate) fn execute(
 ) {
     match intent {
         TranscriptIntent::Copy { text } => write_osc52(&text),
-        TranscriptIntent::Load { agent, area } => {
+        TranscriptIntent::Load {
+            agent,
+            area,
+            request,
+        } => {
             tokio::spawn(async move {
                 let loaded = match engine.index_transcript(agent.as_str()).await {
                     // Building the blocks reads the whole file: not on the UI task.
@@ -112,7 +131,7 @@ pub(crate) fn execute(
                         None
                     }
                 };
-                let _ = posts.send(AppEvent::TranscriptIndexed { agent, loaded });
+                let _ = posts.send(AppEvent::TranscriptIndexed { request, loaded });
             });
         }
     }
@@ -173,20 +192,17 @@ impl App {
         }
     }
 
-    /// An agent's transcript was indexed: the panels waiting for it show it.
-    pub(super) fn transcript_indexed(&mut self, agent: &AgentId, loaded: Option<LoadedTranscript>) {
-        let mut shown = false;
-        let mut loaded = loaded;
-        for s in self.transcript_states() {
-            if s.agent() == Some(agent) && s.loading() {
-                match loaded.as_mut() {
-                    Some(l) => s.on_loaded(&l.index, l.view.take()),
-                    None => s.on_load_failed(),
-                }
-                shown = true;
-            }
+    /// An agent's transcript was indexed: the panel that asked shows it (if it still waits
+    /// for that answer).
+    pub(super) fn transcript_indexed(&mut self, request: u64, loaded: Option<LoadedTranscript>) {
+        let Some(s) = self.transcript_states().find(|s| s.awaits(request)) else {
+            return;
+        };
+        match loaded {
+            Some(mut l) => s.on_loaded(&l.index, l.view.take()),
+            None => s.on_load_failed(),
         }
-        self.dirty |= shown;
+        self.dirty = true;
     }
 
     /// The agent a panel shows, from its props.
@@ -234,13 +250,22 @@ impl App {
                 self.dirty = true;
             }
         }
-        self.transcript_states()
+        let mut next = self.tr.next_request;
+        let intents = self
+            .transcript_states()
             .filter_map(|s| {
                 let area = s.view.area();
-                s.take_wanted()
-                    .map(|agent| Intent::Transcript(TranscriptIntent::Load { agent, area }))
+                let agent = s.take_wanted(next + 1)?;
+                next += 1;
+                Some(Intent::Transcript(TranscriptIntent::Load {
+                    agent,
+                    area,
+                    request: next,
+                }))
             })
-            .collect()
+            .collect();
+        self.tr.next_request = next;
+        intents
     }
 
     /// The working row for `agent` while it has a turn in progress.

@@ -38,9 +38,13 @@ enum Load {
     Idle,
     /// The App must ask the engine for it (it sets `Loading` when it does).
     Wanted,
-    /// Asked; entries streamed meanwhile (with their file offsets) wait here to be merged
-    /// with the file's index.
-    Loading(Vec<(TranscriptEntry, Option<u64>)>),
+    /// Asked (request `request`); entries streamed meanwhile (with their file offsets) wait
+    /// here to be merged with the index that answers it — not with an older one, which would
+    /// miss what streamed in between.
+    Loading {
+        request: u64,
+        buf: Vec<(TranscriptEntry, Option<u64>)>,
+    },
     /// Shown, streaming.
     Loaded,
 }
@@ -110,24 +114,32 @@ impl AgentTranscriptState {
     }
 
     /// The agent whose transcript must be requested now (marks it as being loaded).
-    pub(crate) fn take_wanted(&mut self) -> Option<AgentId> {
+    pub(crate) fn take_wanted(&mut self, request: u64) -> Option<AgentId> {
         if !matches!(self.load, Load::Wanted) {
             return None;
         }
-        self.load = Load::Loading(Vec::new());
+        self.load = Load::Loading {
+            request,
+            buf: Vec::new(),
+        };
         self.agent.clone()
+    }
+
+    /// Whether this panel waits for the answer to `request`.
+    pub(crate) fn awaits(&self, request: u64) -> bool {
+        matches!(self.load, Load::Loading { request: r, .. } if r == request)
     }
 
     /// Whether the transcript is still being read.
     pub(crate) fn loading(&self) -> bool {
-        matches!(self.load, Load::Wanted | Load::Loading(_))
+        matches!(self.load, Load::Wanted | Load::Loading { .. })
     }
 
     /// A streamed entry of the bound agent; `at` is where its line starts in the agent's
     /// transcript file.
     pub(crate) fn on_entry(&mut self, entry: &TranscriptEntry, at: Option<u64>) {
         match &mut self.load {
-            Load::Loading(buf) => buf.push((entry.clone(), at)),
+            Load::Loading { buf, .. } => buf.push((entry.clone(), at)),
             Load::Loaded => self.view.push_at(entry.clone(), at),
             // Wanted: the index built next will cover it.
             Load::Idle | Load::Wanted => {}
@@ -144,7 +156,7 @@ impl AgentTranscriptState {
         built: Option<TranscriptViewState>,
     ) {
         let buffered = match std::mem::replace(&mut self.load, Load::Loaded) {
-            Load::Loading(buf) => buf,
+            Load::Loading { buf, .. } => buf,
             _ => Vec::new(),
         };
         match built {
@@ -161,7 +173,7 @@ impl AgentTranscriptState {
     /// The transcript could not be indexed: show what streams from now on.
     pub(crate) fn on_load_failed(&mut self) {
         let buffered = match std::mem::replace(&mut self.load, Load::Loaded) {
-            Load::Loading(buf) => buf,
+            Load::Loading { buf, .. } => buf,
             _ => Vec::new(),
         };
         self.view.replace(Vec::new());

@@ -104,8 +104,8 @@ fn screen(app: &mut App, w: u16, h: u16) -> String {
 fn a_follow_selection_panel_loads_the_selected_agent_and_streams_it() {
     let mut app = app(follow_layout());
     // The first event binds the panel to the table's first row and asks for its transcript.
-    let intents = engine(&mut app, text("b2b2b2b2b2b2", "beta output"));
-    assert_eq!(loads(&intents), ["a1a1a1a1a1a1"]);
+    let asked = engine(&mut app, text("b2b2b2b2b2b2", "beta output"));
+    assert_eq!(loads(&asked), ["a1a1a1a1a1a1"]);
     engine(&mut app, text("a1a1a1a1a1a1", "streamed while loading"));
     let file = TestTranscript::with(&[TranscriptEntry {
         ts: NOW - 5.0,
@@ -113,10 +113,7 @@ fn a_follow_selection_panel_loads_the_selected_agent_and_streams_it() {
             text: "from the file".into(),
         },
     }]);
-    let intents = app.handle(crate::ui::app::transcript_glue::indexed_event(
-        &file,
-        &AgentId("a1a1a1a1a1a1".into()),
-    ));
+    let intents = app.handle(crate::ui::app::transcript_glue::answer_load(&file, &asked));
     assert!(loads(&intents).is_empty(), "loaded once");
     engine(&mut app, text("a1a1a1a1a1a1", "live output"));
     let s = screen(&mut app, 160, 30);
@@ -152,9 +149,8 @@ fn open_transcript_focuses_the_follower_or_opens_an_overlay() {
     let intents = app.handle(AppEvent::Tick);
     assert_eq!(loads(&intents), ["a1a1a1a1a1a1"]);
     let file = TestTranscript::new();
-    app.handle(crate::ui::app::transcript_glue::indexed_event(
-        &file,
-        &AgentId("a1a1a1a1a1a1".into()),
+    app.handle(crate::ui::app::transcript_glue::answer_load(
+        &file, &intents,
     ));
     engine(&mut app, text("a1a1a1a1a1a1", "hello from alpha"));
     let s = screen(&mut app, 100, 30);
@@ -261,9 +257,8 @@ fn a_panel_follows_an_agent_streaming_five_thousand_messages() {
     let intents = engine(&mut app, text("a1a1a1a1a1a1", "message 0"));
     assert_eq!(loads(&intents), ["a1a1a1a1a1a1"]);
     let file = TestTranscript::new();
-    app.handle(crate::ui::app::transcript_glue::indexed_event(
-        &file,
-        &AgentId("a1a1a1a1a1a1".into()),
+    app.handle(crate::ui::app::transcript_glue::answer_load(
+        &file, &intents,
     ));
     // Frames drawn while the stream runs, as the loop would (every 500 messages here).
     for i in 1..5000 {
@@ -279,4 +274,65 @@ fn a_panel_follows_an_agent_streaming_five_thousand_messages() {
         !s.contains("message 10 "),
         "only the tail is on screen: {s}"
     );
+}
+
+#[test]
+fn two_panels_on_one_agent_each_merge_the_answer_to_their_own_request() {
+    let mut app = app(
+        json!({"version": 1, "focus": "chat", "layout": {"type": "horizontal",
+        "children": [
+            {"id": "chat", "widget": "OrchestratorChat"},
+            {"id": "t1", "widget": "AgentTranscript", "props": {"agent_id": "a1a1a1a1a1a1"}},
+            {"id": "t2", "widget": "AgentTranscript", "props": {"agent_id": "a1a1a1a1a1a1"}}
+        ]}}),
+    );
+    let mut file = TestTranscript::new();
+    let entry = |t: &str| TranscriptEntry {
+        ts: NOW,
+        item: TranscriptItem::Assistant { text: t.into() },
+    };
+    let stream = |app: &mut App, file: &mut TestTranscript, t: &str| {
+        let at = file.append(&entry(t));
+        engine(
+            app,
+            EngineEvent::Transcript {
+                agent_id: AgentId("a1a1a1a1a1a1".into()),
+                entry: entry(t),
+                at: Some(at),
+            },
+        )
+    };
+    file.append(&entry("on disk before"));
+    let asked = app.handle(AppEvent::Tick);
+    let requests: Vec<&Intent> = asked
+        .iter()
+        .filter(|i| matches!(i, Intent::Transcript(TranscriptIntent::Load { .. })))
+        .collect();
+    assert_eq!(requests.len(), 2, "{asked:?}");
+    stream(&mut app, &mut file, "while both load");
+    // The second panel's answer comes first; more streams; then the first panel's (newer
+    // index: it covers what the first panel buffered).
+    app.handle(answer_load(&file, &[requests[1].clone()]));
+    stream(&mut app, &mut file, "after one answer");
+    app.handle(answer_load(&file, &[requests[0].clone()]));
+    stream(&mut app, &mut file, "after both");
+    for id in ["t1", "t2"] {
+        let view = &app.ws.transcript_mut(id).unwrap().view;
+        let texts: Vec<String> = (0..view.len())
+            .map(|i| match view.entry(i).item {
+                TranscriptItem::Assistant { text } => text,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "on disk before",
+                "while both load",
+                "after one answer",
+                "after both"
+            ],
+            "panel {id}"
+        );
+    }
 }

@@ -199,8 +199,8 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
             },
         },
     ]);
-    a.handle(crate::ui::app::transcript_glue::indexed_event(
-        &file, &alpha.id,
+    a.handle(crate::ui::app::transcript_glue::answer_load(
+        &file, &intents,
     ));
     let s = draw(&mut a, 160, 45);
     assert!(

@@ -30,7 +30,7 @@ fn loaded(entries: &[TranscriptEntry]) -> (AgentTranscriptState, TestTranscript)
         file.append(x);
     }
     let mut s = AgentTranscriptState::for_agent(AgentId("a1".into()));
-    s.take_wanted();
+    s.take_wanted(1);
     s.on_loaded(&file.index(), None);
     (s, file)
 }
@@ -48,8 +48,9 @@ fn a_load_merges_with_what_streamed_meanwhile_without_duplicates() {
     // Streamed before the request went out: the index will cover it.
     let at = file.append(&e(1.0, "one"));
     s.on_entry(&e(1.0, "one"), Some(at));
-    assert_eq!(s.take_wanted(), Some(AgentId("a1".into())));
-    assert_eq!(s.take_wanted(), None, "asked once");
+    assert_eq!(s.take_wanted(1), Some(AgentId("a1".into())));
+    assert!(s.awaits(1) && !s.awaits(2));
+    assert_eq!(s.take_wanted(2), None, "asked once");
     // Streamed while the file is indexed: "two" made it into the index, "three" did not,
     // "four" could not be written at all.
     let at = file.append(&e(2.0, "two"));
@@ -82,7 +83,7 @@ fn rebinding_starts_over() {
     );
     assert!(s.bind(Some(AgentId("a2".into()))));
     assert_eq!(s.view.len(), 0);
-    assert_eq!(s.take_wanted(), Some(AgentId("a2".into())));
+    assert_eq!(s.take_wanted(2), Some(AgentId("a2".into())));
 }
 
 #[test]
