@@ -1,8 +1,9 @@
 //! Where a transcript view's entries live: in memory (the orchestrator chat, entries not yet
 //! known to be in the file) or only as a byte offset into the agent's transcript file, read
 //! back when a block is wrapped, searched or copied. An AgentTranscript panel bound to a
-//! 50 000-line transcript holds 16 bytes an entry plus the entries of the last few hundred
-//! streamed lines (issue 11: "only what's visible plus an index").
+//! 50 000-line transcript holds 16 bytes an entry, plus the streamed entries it has not drawn
+//! yet or whose line the engine has not flushed yet (it flushes once per batch) — issue 11:
+//! "only what's visible plus an index".
 //!
 //! Reading is synchronous: only the blocks being drawn (a screenful) are read, from the page
 //! cache, through one open file with its buffer, so the cost is that of parsing them; a load or
