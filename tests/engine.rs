@@ -830,11 +830,7 @@ async fn quitting_returns_with_every_child_gone_and_the_final_states_saved() {
     .await;
     h.wait_state(&done, AgentState::Done).await;
     h.wait_state(&orch, AgentState::Idle).await;
-    let pgids: Vec<i32> = h
-        .argv()
-        .iter()
-        .map(|a| a["pgid"].as_i64().unwrap() as i32)
-        .collect();
+    let pgids = h.child_groups();
     assert_eq!(pgids.len(), 3, "{:?}", h.argv());
     tokio::time::timeout(common::WAIT, h.handle.shutdown())
         .await

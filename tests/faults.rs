@@ -96,11 +96,7 @@ async fn assert_sibling_untouched(mut h: Harness, healthy: &AgentId) {
     })
     .await;
     assert_eq!(seq_texts(&h, healthy), expected_seq(0, 2 * HEALTHY_SEQ));
-    let pgids: Vec<i32> = h
-        .argv()
-        .iter()
-        .map(|a| a["pgid"].as_i64().unwrap() as i32)
-        .collect();
+    let pgids = h.child_groups();
     assert_eq!(pgids.len(), 2);
     h.shutdown().await;
     for g in pgids {
@@ -466,11 +462,7 @@ async fn quitting_kills_a_child_that_ignores_sigterm_after_the_short_quit_grace(
             if agent_id == &faulty && entry.item == TranscriptItem::Assistant { text: "before".into() })
     })
     .await;
-    let pgids: Vec<i32> = h
-        .argv()
-        .iter()
-        .map(|a| a["pgid"].as_i64().unwrap() as i32)
-        .collect();
+    let pgids = h.child_groups();
     assert_eq!(pgids.len(), 2);
     assert!(pgids.iter().all(|g| group_alive(*g)));
     let t0 = Instant::now();

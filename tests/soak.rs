@@ -194,11 +194,7 @@ async fn soak_many_agents_streaming_with_permissions() {
         rss_peak <= rss_warm + RSS_GROWTH_LIMIT_KIB,
         "RSS grew from {rss_warm} KiB to {rss_peak} KiB while streaming"
     );
-    let pgids: Vec<i32> = h
-        .argv()
-        .iter()
-        .map(|a| a["pgid"].as_i64().unwrap() as i32)
-        .collect();
+    let pgids = h.child_groups();
     assert_eq!(pgids.len(), agents, "one process per agent");
     let dir = h.shutdown().await;
 

@@ -7,6 +7,7 @@ mod common;
 
 use common::{Harness, Options, git, git_repo, spawn_opts, wait_measured, wt_info, wt_opts};
 use patchfeld::core::agent::AgentState;
+use patchfeld::core::ids::AgentId;
 use patchfeld::core::review::{CommentScope, ReviewComment, ReviewView, review_message};
 use patchfeld::core::transcript::TranscriptItem;
 use patchfeld::engine::EngineEvent;
@@ -24,21 +25,27 @@ fn scenario() -> Value {
     ]})
 }
 
-#[tokio::test]
-async fn commits_and_the_three_views_after_the_base_moved() {
-    let mut h = Harness::start(
+/// A fresh repo and agent `a` spawned in its worktree with the scenario's first script.
+async fn start_agent_a() -> (Harness, AgentId) {
+    let h = Harness::start(
         scenario(),
         Options {
             dir: Some(git_repo()),
             ..Default::default()
         },
     );
-    let root = h.dir.path().to_path_buf();
     let id = h
         .handle
         .spawn("a".into(), wt_opts("write A"))
         .await
         .unwrap();
+    (h, id)
+}
+
+#[tokio::test]
+async fn commits_and_the_three_views_after_the_base_moved() {
+    let (mut h, id) = start_agent_a().await;
+    let root = h.dir.path().to_path_buf();
     h.wait_state(&id, AgentState::Done).await;
     let w = wt_info(&wait_measured(&mut h, &id).await);
     // The base branch moves on after the agent started.
@@ -162,18 +169,7 @@ async fn commits_and_the_three_views_after_the_base_moved() {
 /// echoes what it received.
 #[tokio::test]
 async fn review_comments_reach_the_agent_as_one_message() {
-    let mut h = Harness::start(
-        scenario(),
-        Options {
-            dir: Some(git_repo()),
-            ..Default::default()
-        },
-    );
-    let id = h
-        .handle
-        .spawn("a".into(), wt_opts("write A"))
-        .await
-        .unwrap();
+    let (mut h, id) = start_agent_a().await;
     h.wait_state(&id, AgentState::Done).await;
     let w = wt_info(&wait_measured(&mut h, &id).await);
     git(&w.path, &["add", "same.txt"]);

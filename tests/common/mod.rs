@@ -178,6 +178,14 @@ impl Harness {
             .collect()
     }
 
+    /// The process group of every fake agent started so far (from the argv log).
+    pub fn child_groups(&self) -> Vec<i32> {
+        self.argv()
+            .iter()
+            .map(|a| a["pgid"].as_i64().unwrap() as i32)
+            .collect()
+    }
+
     pub async fn shutdown(self) -> tempfile::TempDir {
         tokio::time::timeout(WAIT, self.handle.shutdown())
             .await

@@ -76,6 +76,36 @@ fn commits() -> Vec<BranchCommit> {
     ]
 }
 
+/// The dashboard with `agents`, its workspace sources wired to a fake engine: the App, the
+/// engine commands it sends, what its sources post, and the project dir (kept alive).
+fn review_app(
+    agents: Vec<AgentRecord>,
+) -> (
+    App,
+    UnboundedReceiver<EngineCommand>,
+    UnboundedReceiver<AppEvent>,
+    tempfile::TempDir,
+) {
+    let (cmd_tx, cmds) = unbounded_channel();
+    let (tx, posts) = unbounded_channel();
+    let mut a = App::new(AppInit {
+        agents,
+        workspace: Workspace::seed(),
+        notices: Vec::new(),
+        cwd_display: "~/demo".into(),
+        bypass: false,
+        now: NOW,
+        tz: jiff::tz::TimeZone::UTC,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    a.set_workspace_runner(
+        tx,
+        dir.path().to_path_buf(),
+        Some(EngineHandle::new(cmd_tx)),
+    );
+    (a, cmds, posts, dir)
+}
+
 fn key(a: &mut App, code: KeyCode) -> Vec<Intent> {
     let i = a.handle(AppEvent::Input(Event::Key(KeyEvent::new(
         code,
@@ -152,23 +182,7 @@ fn pending_text(a: &mut App) -> Option<String> {
 #[tokio::test]
 async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_the_table() {
     let (alpha, beta) = agents();
-    let (cmd_tx, mut cmds) = unbounded_channel();
-    let (tx, mut posts) = unbounded_channel();
-    let mut a = App::new(AppInit {
-        agents: vec![alpha.clone(), beta.clone()],
-        workspace: Workspace::seed(),
-        notices: Vec::new(),
-        cwd_display: "~/demo".into(),
-        bypass: false,
-        now: NOW,
-        tz: jiff::tz::TimeZone::UTC,
-    });
-    let dir = tempfile::tempdir().unwrap();
-    a.set_workspace_runner(
-        tx,
-        dir.path().to_path_buf(),
-        Some(EngineHandle::new(cmd_tx)),
-    );
+    let (mut a, mut cmds, mut posts, _dir) = review_app(vec![alpha.clone(), beta.clone()]);
     // The dashboard's table: select alpha, `v`.
     a.focus = Focus::Panel("agents".into());
     a.select_in_tables(&alpha.id);
@@ -439,23 +453,7 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
 #[tokio::test]
 async fn a_commit_gone_from_the_branch_falls_back_to_the_whole_branch() {
     let (alpha, _) = agents();
-    let (cmd_tx, mut cmds) = unbounded_channel();
-    let (tx, mut posts) = unbounded_channel();
-    let mut a = App::new(AppInit {
-        agents: vec![alpha.clone()],
-        workspace: Workspace::seed(),
-        notices: Vec::new(),
-        cwd_display: "~/demo".into(),
-        bypass: false,
-        now: NOW,
-        tz: jiff::tz::TimeZone::UTC,
-    });
-    let dir = tempfile::tempdir().unwrap();
-    a.set_workspace_runner(
-        tx,
-        dir.path().to_path_buf(),
-        Some(EngineHandle::new(cmd_tx)),
-    );
+    let (mut a, mut cmds, mut posts, _dir) = review_app(vec![alpha.clone()]);
     a.focus = Focus::Panel("agents".into());
     key(&mut a, KeyCode::Char('v'));
     answer(&mut a, &mut cmds, &mut posts, ReviewView::Whole, WHOLE).await;
