@@ -386,11 +386,12 @@ impl futures_util::Stream for FirstWakerInput {
     }
 }
 
-async fn next_command(rx: &mut mpsc::UnboundedReceiver<EngineCommand>) -> EngineCommand {
+/// The next message on `rx` (an engine command, a posted event), within 5 s (UI tests).
+pub(crate) async fn next_within<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> T {
     tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
-        .expect("no engine command within 5s")
-        .expect("engine channel closed")
+        .expect("nothing arrived within 5s")
+        .expect("channel closed")
 }
 
 #[tokio::test]
@@ -419,7 +420,7 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
         keys.send(KeyCode::Char(c), KeyModifiers::NONE);
     }
     keys.send(KeyCode::Enter, KeyModifiers::NONE);
-    match next_command(&mut cmd_rx).await {
+    match next_within(&mut cmd_rx).await {
         EngineCommand::Send { agent, text, reply } => {
             assert_eq!(agent, "orchestrator");
             assert_eq!(text, "run the tests");
@@ -439,7 +440,7 @@ async fn event_loop_sends_messages_decides_permissions_and_quits() {
         .unwrap();
     ev_tx.send(permission_event(&agent, "req1")).unwrap();
     keys.send(KeyCode::Char('y'), KeyModifiers::NONE);
-    match next_command(&mut cmd_rx).await {
+    match next_within(&mut cmd_rx).await {
         EngineCommand::DecidePermission {
             agent_id,
             request_id,
@@ -511,7 +512,7 @@ async fn failed_commands_become_visible_notices() {
     key_tx
         .send(raw_key(KeyCode::Enter, KeyModifiers::NONE))
         .unwrap();
-    match next_command(&mut cmd_rx).await {
+    match next_within(&mut cmd_rx).await {
         EngineCommand::Send { reply, .. } => {
             let _ = reply.send(Err(crate::engine::EngineError::NotLive(
                 "orchestrator".into(),
@@ -558,7 +559,7 @@ async fn input_wakes_the_loop_after_it_went_idle() {
             keys.send(KeyCode::Char(c), KeyModifiers::NONE);
         }
         keys.send(KeyCode::Enter, KeyModifiers::NONE);
-        match next_command(&mut cmd_rx).await {
+        match next_within(&mut cmd_rx).await {
             EngineCommand::Send { text, reply, .. } => {
                 assert_eq!(text, round);
                 let _ = reply.send(Ok(()));

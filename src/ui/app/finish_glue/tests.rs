@@ -15,8 +15,8 @@ use crate::ui::app_event::AppEvent;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::time::Duration;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+use tokio::sync::mpsc::unbounded_channel;
 
 /// 2024-05-01 14:05:12 UTC
 const NOW: f64 = 1_714_572_312.0;
@@ -122,20 +122,6 @@ fn select(a: &mut App, name: &str) {
 }
 
 /// The test's fake engine answers one command.
-async fn next_command(rx: &mut UnboundedReceiver<EngineCommand>) -> EngineCommand {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("an engine command")
-        .expect("the channel is open")
-}
-
-async fn next_post(rx: &mut UnboundedReceiver<AppEvent>) -> AppEvent {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("a posted event")
-        .expect("the channel is open")
-}
-
 #[tokio::test]
 async fn merge_dialog_prefills_toggles_and_a_conflict_is_explained() {
     let mut a = app();
@@ -182,7 +168,7 @@ async fn merge_dialog_prefills_toggles_and_a_conflict_is_explained() {
     let (cmd_tx, mut cmd_rx) = unbounded_channel();
     let (post_tx, mut post_rx) = unbounded_channel();
     super::execute(EngineHandle::new(cmd_tx), post_tx, intent);
-    match next_command(&mut cmd_rx).await {
+    match crate::ui::tests::next_within(&mut cmd_rx).await {
         EngineCommand::MergeAgent {
             agent,
             message,
@@ -201,7 +187,7 @@ async fn merge_dialog_prefills_toggles_and_a_conflict_is_explained() {
         }
         other => panic!("{other:?}"),
     }
-    a.handle(next_post(&mut post_rx).await);
+    a.handle(crate::ui::tests::next_within(&mut post_rx).await);
     let (t, s) = screen(&mut a, 80, 24);
     assert!(
         s.contains("stopped: conflicts in") && s.contains("same.txt. The merge was aborted"),
@@ -272,7 +258,7 @@ async fn discard_says_what_is_lost_and_only_y_confirms() {
     let (post_tx, mut post_rx) = unbounded_channel();
     super::execute(EngineHandle::new(cmd_tx), post_tx, intent);
     let done = "discarded alpha's work: worktree /home/dev/src/demo/.patchfeld/worktrees/alpha-0a1b2c3d4e5f and branch patchfeld/alpha-0a1b2c3d4e5f removed";
-    match next_command(&mut cmd_rx).await {
+    match crate::ui::tests::next_within(&mut cmd_rx).await {
         EngineCommand::DiscardAgent {
             agent,
             confirm,
@@ -284,7 +270,7 @@ async fn discard_says_what_is_lost_and_only_y_confirms() {
         }
         other => panic!("{other:?}"),
     }
-    a.handle(next_post(&mut post_rx).await);
+    a.handle(crate::ui::tests::next_within(&mut post_rx).await);
     let s = screen(&mut a, 160, 45).1;
     assert!(s.contains("discarded alpha's work"), "{s}");
     assert!(s.contains("alpha: discarded alpha's work"), "toast:\n{s}");

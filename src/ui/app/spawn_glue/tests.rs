@@ -314,13 +314,6 @@ fn dialog_snapshot_80x24() {
     insta::assert_snapshot!(t.backend());
 }
 
-async fn next_command(rx: &mut mpsc::UnboundedReceiver<EngineCommand>) -> EngineCommand {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("no engine command within 5s")
-        .expect("engine channel closed")
-}
-
 /// The event loop runs the spawn against the engine handle and brings its answers back:
 /// a refusal keeps the dialog, the retry's success closes it and selects the agent.
 #[tokio::test]
@@ -363,7 +356,7 @@ async fn the_loop_sends_the_spawn_and_brings_the_answer_back() {
     }
     send(KeyCode::Char(' '), KeyModifiers::NONE);
     send(KeyCode::Char('s'), KeyModifiers::CONTROL);
-    match next_command(&mut cmd_rx).await {
+    match crate::ui::tests::next_within(&mut cmd_rx).await {
         EngineCommand::Spawn {
             name,
             options,
@@ -388,7 +381,7 @@ async fn the_loop_sends_the_spawn_and_brings_the_answer_back() {
     }
     send(KeyCode::Char('s'), KeyModifiers::CONTROL);
     let id = AgentId("c00000000001".into());
-    match next_command(&mut cmd_rx).await {
+    match crate::ui::tests::next_within(&mut cmd_rx).await {
         EngineCommand::Spawn { name, reply, .. } => {
             assert_eq!(name, "wt", "the retry carries the kept draft");
             let _ = reply.send(Ok(id.clone()));

@@ -121,13 +121,6 @@ fn draw(a: &mut App, w: u16, h: u16) -> String {
     t.backend().to_string()
 }
 
-async fn command(rx: &mut UnboundedReceiver<EngineCommand>) -> EngineCommand {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("an engine command")
-        .expect("channel open")
-}
-
 /// Answer the next review request (for `agent`, `view`) with `diff`, and fold what the
 /// loader posts back.
 async fn answer(
@@ -137,7 +130,7 @@ async fn answer(
     view: ReviewView,
     diff: &str,
 ) {
-    match command(cmds).await {
+    match crate::ui::tests::next_within(cmds).await {
         EngineCommand::WorktreeReview {
             agent,
             view: asked,
@@ -353,7 +346,7 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
         },
     );
     assert_eq!(table_selected(&a), Some(beta.id.clone()));
-    match command(&mut cmds).await {
+    match crate::ui::tests::next_within(&mut cmds).await {
         EngineCommand::LoadTranscript { agent, reply } => {
             assert_eq!(agent, "beta00000001");
             reply
@@ -417,7 +410,7 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
         })));
     }
     a.sync_workspace_widgets();
-    match command(&mut cmds).await {
+    match crate::ui::tests::next_within(&mut cmds).await {
         EngineCommand::LoadTranscript { agent, .. } => assert_eq!(agent, "beta00000001"),
         other => panic!("{other:?}"),
     }
@@ -458,7 +451,7 @@ async fn a_commit_gone_from_the_branch_falls_back_to_the_whole_branch() {
     key(&mut a, KeyCode::Char('v'));
     answer(&mut a, &mut cmds, &mut posts, ReviewView::Whole, WHOLE).await;
     key(&mut a, KeyCode::Char('>'));
-    match command(&mut cmds).await {
+    match crate::ui::tests::next_within(&mut cmds).await {
         EngineCommand::WorktreeReview { view, reply, .. } => {
             assert_eq!(view, ReviewView::Commit(C1.into()));
             reply
