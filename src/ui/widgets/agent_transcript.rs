@@ -155,10 +155,7 @@ impl AgentTranscriptState {
         index: &TranscriptIndex,
         built: Option<TranscriptViewState>,
     ) {
-        let buffered = match std::mem::replace(&mut self.load, Load::Loaded) {
-            Load::Loading { buf, .. } => buf,
-            _ => Vec::new(),
-        };
+        let buffered = self.settle_load();
         match built {
             Some(view) => self.view.adopt(view),
             None => self.view.load_file(index),
@@ -170,12 +167,17 @@ impl AgentTranscriptState {
         }
     }
 
-    /// The transcript could not be indexed: show what streams from now on.
-    pub(crate) fn on_load_failed(&mut self) {
-        let buffered = match std::mem::replace(&mut self.load, Load::Loaded) {
+    /// The load is over: streaming goes to the view from now on; what was buffered meanwhile.
+    fn settle_load(&mut self) -> Vec<(TranscriptEntry, Option<u64>)> {
+        match std::mem::replace(&mut self.load, Load::Loaded) {
             Load::Loading { buf, .. } => buf,
             _ => Vec::new(),
-        };
+        }
+    }
+
+    /// The transcript could not be indexed: show what streams from now on.
+    pub(crate) fn on_load_failed(&mut self) {
+        let buffered = self.settle_load();
         self.view.replace(Vec::new());
         for (entry, _) in buffered {
             self.view.push(entry);

@@ -266,22 +266,10 @@ impl TranscriptViewState {
         Some(b)
     }
 
-    /// Back to empty (keeping width, area and the expand-all choice), in follow mode.
-    fn reset(&mut self, entries: Entries) {
-        let (width, area, expand_all) = (self.width, self.area, self.expand_all);
-        *self = Self {
-            entries,
-            width,
-            area,
-            expand_all,
-            ..Self::default()
-        };
-    }
-
     /// Replace the whole transcript with entries kept in memory (session switch); back to
     /// follow mode.
     pub(crate) fn replace(&mut self, entries: Vec<TranscriptEntry>) {
-        self.reset(Entries::default());
+        self.adopt(Self::default());
         for e in entries {
             self.push(e);
         }
@@ -318,7 +306,7 @@ impl TranscriptViewState {
         s
     }
 
-    /// Show `built` (from [`Self::from_file`]) in place of this transcript, keeping the
+    /// Show `built` (from [`Self::from_file`], or empty) in place of this transcript, keeping the
     /// expand-all choice; back to follow mode. Blocks measured at another width than this
     /// view's are measured again at the next `prepare`.
     pub(crate) fn adopt(&mut self, mut built: Self) {
