@@ -36,7 +36,8 @@ fn orchestrator(state: AgentState) -> AgentRecord {
     record("orchestrator", "orchestrator", state, NOW - 5.0)
 }
 
-fn app_with(agents: Vec<AgentRecord>, bypass: bool) -> App {
+/// The App on the seeded workspace with `agents`, at `NOW` in UTC (UI tests).
+pub(crate) fn app_with(agents: Vec<AgentRecord>, bypass: bool) -> App {
     App::new(AppInit {
         agents,
         workspace: Workspace::seed(),

@@ -6,11 +6,10 @@
 use super::{FinishEvent, FinishIntent};
 use crate::core::agent::{AgentRecord, AgentState, SpawnOptions};
 use crate::core::ids::AgentId;
-use crate::core::layout::Workspace;
 use crate::core::worktree::{WorktreeInfo, WorktreeStatus};
 use crate::engine::worktree::MergeStrategy;
 use crate::engine::{EngineCommand, EngineHandle};
-use crate::ui::app::{App, AppInit, Focus, Intent};
+use crate::ui::app::{App, Focus, Intent};
 use crate::ui::app_event::AppEvent;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -79,15 +78,7 @@ fn fixture() -> Vec<AgentRecord> {
 }
 
 fn app() -> App {
-    App::new(AppInit {
-        agents: fixture(),
-        workspace: Workspace::seed(),
-        notices: Vec::new(),
-        cwd_display: "~/src/demo".into(),
-        bypass: false,
-        now: NOW,
-        tz: jiff::tz::TimeZone::UTC,
-    })
+    crate::ui::tests::app_with(fixture(), false)
 }
 
 fn key(code: KeyCode) -> AppEvent {

@@ -6,10 +6,9 @@
 use super::{SpawnEvent, SpawnIntent};
 use crate::core::agent::{AgentRecord, AgentState, PermissionMode};
 use crate::core::ids::AgentId;
-use crate::core::layout::Workspace;
 use crate::core::worktree::WorktreeRequest;
 use crate::engine::{EngineCommand, EngineError, EngineHandle};
-use crate::ui::app::{App, AppInit, Focus, Intent};
+use crate::ui::app::{App, Focus, Intent};
 use crate::ui::app_event::AppEvent;
 use crate::ui::event_loop::{LoopIo, run_loop};
 use crate::ui::widgets::spawn_dialog::Field;
@@ -35,19 +34,14 @@ fn rec(id: &str, name: &str, state: AgentState) -> AgentRecord {
 }
 
 fn app() -> App {
-    App::new(AppInit {
-        agents: vec![
+    crate::ui::tests::app_with(
+        vec![
             rec("orchestrator", "orchestrator", AgentState::Idle),
             rec("a00000000001", "tests", AgentState::Running),
             rec("a00000000002", "docs", AgentState::Done),
         ],
-        workspace: Workspace::seed(),
-        notices: Vec::new(),
-        cwd_display: "~/src/demo".into(),
-        bypass: false,
-        now: NOW,
-        tz: jiff::tz::TimeZone::UTC,
-    })
+        false,
+    )
 }
 
 fn key_with(code: KeyCode, mods: KeyModifiers) -> AppEvent {
