@@ -19,7 +19,6 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
-use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 const NOW: f64 = 1_714_572_312.0;
@@ -149,10 +148,7 @@ async fn answer(
         }
         other => panic!("{other:?}"),
     }
-    let ev = tokio::time::timeout(Duration::from_secs(5), posts.recv())
-        .await
-        .expect("the loaded diff")
-        .unwrap();
+    let ev = crate::ui::tests::next_within(posts).await;
     a.handle(ev);
     a.sync_workspace_widgets();
 }
@@ -362,10 +358,7 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
         }
         other => panic!("{other:?}"),
     }
-    let ev = tokio::time::timeout(Duration::from_secs(5), posts.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let ev = crate::ui::tests::next_within(&mut posts).await;
     a.handle(ev);
     a.sync_workspace_widgets();
     let s = draw(&mut a, 160, 45);
@@ -415,10 +408,7 @@ async fn v_opens_the_review_of_an_agent_that_steps_through_commits_and_follows_t
         other => panic!("{other:?}"),
     }
     // The dropped reply makes the loader fall back to an error for that generation.
-    let ev = tokio::time::timeout(Duration::from_secs(5), posts.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let ev = crate::ui::tests::next_within(&mut posts).await;
     a.handle(ev);
 
     // Back to alpha: its unsent comment is still there.
